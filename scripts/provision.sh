@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Installs the real peers the test suite runs against. Idempotent: a second run only checks.
+#   - Debian packages on the host: the Go varlink peer, gjs, dbus-daemon, tmux, mmdebstrap, zip
+#   - the Python varlink reference + python3-asyncvarlink (Debian sid .debs, unpacked, no system change)
+#   - a Debian trixie root with systemd (varlinkctl, sd-varlink servers), gjs and GNOME Shell
+# Everything but the host packages lives under $TEROK_PEERS (default /var/cache/terok-clearance).
+set -euo pipefail
+PEERS=${TEROK_PEERS:-/var/cache/terok-clearance}
+MIRROR=http://deb.debian.org/debian
+log() { printf '[provision %s] %s\n' "$(date +%T)" "$*"; }
+
+if [ "$(id -u)" != 0 ]; then
+  echo "provision: run as root (it installs Debian packages and builds a chroot)" >&2
+  exit 1
+fi
+mkdir -p "$PEERS"
+
+host_pkgs=(varlink-go gjs dbus dbus-daemon tmux mmdebstrap zip libglib2.0-bin python3 debian-archive-keyring)
+missing=()
+for p in "${host_pkgs[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p"); done
+if [ ${#missing[@]} -gt 0 ]; then
+  log "apt-get install ${missing[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+# Python peers: sid .debs unpacked into $PEERS/pyvl (PYTHONPATH=$PEERS/pyvl/usr/lib/python3/dist-packages).
+if [ ! -d "$PEERS/pyvl/usr/lib/python3/dist-packages/asyncvarlink" ]; then
+  log "fetching python3-varlink, python3-varlink-tests, python3-asyncvarlink from sid"
+  alt="$PEERS/apt-alt"
+  rm -rf "$alt" "$PEERS/debs"
+  mkdir -p "$alt"/{state/lists/partial,cache/archives/partial,etc/sources.list.d,etc/preferences.d} "$PEERS/debs"
+  echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $MIRROR sid main" > "$alt/etc/sources.list"
+  touch "$alt/state/status"
+  A=(-o "Dir::State=$alt/state" -o "Dir::State::status=$alt/state/status" -o "Dir::Cache=$alt/cache"
+     -o "Dir::Etc::sourcelist=$alt/etc/sources.list" -o "Dir::Etc::sourceparts=$alt/etc/sources.list.d"
+     -o "Dir::Etc::preferencesparts=$alt/etc/preferences.d" -o "Acquire::Check-Valid-Until=false")
+  apt-get "${A[@]}" update -qq
+  (cd "$PEERS/debs" && apt-get "${A[@]}" download python3-varlink python3-varlink-tests python3-asyncvarlink)
+  rm -rf "$PEERS/pyvl.tmp"
+  for d in "$PEERS"/debs/*.deb; do dpkg -x "$d" "$PEERS/pyvl.tmp"; done
+  rm -rf "$PEERS/pyvl"; mv "$PEERS/pyvl.tmp" "$PEERS/pyvl"
+fi
+
+# Debian trixie root: GNOME Shell 48 + gjs 1.82 + systemd 257 (varlinkctl). Built once, then reused.
+ROOT="$PEERS/trixie"
+if [ ! -x "$ROOT/usr/bin/gnome-shell" ] || [ ! -x "$ROOT/usr/bin/varlinkctl" ]; then
+  log "building the trixie root (GNOME Shell, gjs, systemd) in $ROOT"
+  rm -rf "$ROOT"
+  mmdebstrap --variant=apt --mode=root --quiet \
+    --include=gnome-shell,gnome-shell-common,dbus-daemon,libglib2.0-bin,dconf-gsettings-backend,libgl1-mesa-dri,fonts-cantarell,gjs,systemd,unzip \
+    --dpkgopt='path-exclude=/usr/share/man/*' --dpkgopt='path-exclude=/usr/share/doc/*' \
+    --dpkgopt='path-include=/usr/share/doc/*/copyright' --dpkgopt='path-exclude=/usr/share/help/*' \
+    --dpkgopt='path-exclude=/usr/share/locale/*' --dpkgopt='path-include=/usr/share/locale/locale.alias' \
+    trixie "$ROOT.tmp" "$MIRROR"
+  grep -q '^tester:' "$ROOT.tmp/etc/passwd" || {
+    echo 'tester:x:1000:1000::/home/tester:/bin/bash' >> "$ROOT.tmp/etc/passwd"
+    echo 'tester:x:1000:' >> "$ROOT.tmp/etc/group"
+  }
+  mv "$ROOT.tmp" "$ROOT"
+fi
+log "peers ready in $PEERS"

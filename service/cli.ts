@@ -1,0 +1,34 @@
+// `terok-clearance` entry point: dispatches to one module per command. Each command module exports
+// `run(args) => Promise<number>` (the exit code) and a one-line `summary` for the top-level help.
+import {EXIT} from './exit-codes.js';
+
+interface Command {
+  summary: string;
+  run(args: string[]): Promise<number>;
+}
+
+const COMMANDS: Record<string, () => Promise<Command>> = {
+};
+
+function usage(): string {
+  const lines = ['usage: terok-clearance COMMAND [ARGS...]   (terok-clearance COMMAND --help for details)', '', 'commands:'];
+  return lines.join('\n');
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    const out = [usage()];
+    for (const [cmd, load] of Object.entries(COMMANDS)) out.push(`  ${cmd.padEnd(16)}${(await load()).summary}`);
+    process.stdout.write(out.join('\n') + '\n');
+    return name === undefined ? EXIT.USAGE : EXIT.OK;
+  }
+  const load = COMMANDS[name];
+  if (!load) {
+    process.stderr.write(`terok-clearance: unknown command '${name}' (see terok-clearance --help)\n`);
+    return EXIT.USAGE;
+  }
+  return (await load()).run(rest);
+}
+
+process.exitCode = await main(process.argv.slice(2));

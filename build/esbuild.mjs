@@ -26,5 +26,7 @@ await build({
   logLevel: 'warning',
 });
 
+await import('./native.mjs');
+
 const extensionBuild = join(root, 'build', 'extension.mjs');
 if (existsSync(extensionBuild)) await import(extensionBuild);

@@ -16,6 +16,10 @@ fi
 mkdir -p "$PEERS"
 
 host_pkgs=(varlink-go gjs dbus dbus-daemon tmux mmdebstrap zip libglib2.0-bin python3 debian-archive-keyring)
+# The SO_PEERCRED addon (service/peercred) is compiled by `npm run build`: a C toolchain, and Node's headers when the
+# Node package does not ship them (NodeSource's nodejs does; Debian's puts them in libnode-dev; N-API is ABI-stable).
+host_pkgs+=(build-essential)
+[ -f /usr/include/node/node_api.h ] || [ -f "$(dirname "$(dirname "$(command -v node)")")/include/node/node_api.h" ] || host_pkgs+=(libnode-dev)
 missing=()
 for p in "${host_pkgs[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

@@ -5,8 +5,9 @@
 import {spawnSync} from 'node:child_process';
 import {copyFileSync, existsSync, mkdirSync} from 'node:fs';
 import {dirname, join} from 'node:path';
+import {fileURLToPath} from 'node:url';
 
-const root = new URL('..', import.meta.url).pathname;
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const addonDir = join(root, 'service', 'peercred');
 const built = join(addonDir, 'build', 'Release', 'peercred.node');
 // Same relative place as in the source tree, so the wrapper finds it from service/ (tests) and dist/ alike.

@@ -1,3 +1,4 @@
+import {describe, expect, test} from '@jest/globals';
 import {execFileSync} from 'node:child_process';
 import {mkdtempSync, rmSync, writeFileSync} from 'node:fs';
 import {readFile} from 'node:fs/promises';
@@ -8,6 +9,13 @@ import {transform} from 'esbuild';
 import {escapeMarkup, escapeTerminal} from '../../../core/clearance/escape.js';
 
 const R = '\uFFFD';
+/* eslint-disable no-control-regex -- matching control characters is what these tests are about */
+const MARKUP_UNSAFE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+const TERMINAL_UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]/;
+const NEUTRALISED_IN_MARKUP =
+  /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]|[\ud800-\udfff]/gu;
+/* eslint-enable no-control-regex */
+
 const hostile = [
   '<b>bold</b> & <span foreground="red">x</span>',
   'evil\u202Egnp.exe',
@@ -41,7 +49,7 @@ describe('escapeMarkup', () => {
     fc.assert(fc.property(fc.string({unit: 'binary'}), (s) => {
       const out = escapeMarkup(s);
       expect(out).not.toMatch(/[<>"']|&(?!(amp|lt|gt|quot|#39);)/);
-      expect(out).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/);
+      expect(out).not.toMatch(MARKUP_UNSAFE);
     }));
   });
 });
@@ -64,8 +72,7 @@ describe('escapeTerminal', () => {
 
   test('property: nothing a terminal interprets survives', () => {
     fc.assert(fc.property(fc.string({unit: 'binary'}), (s) => {
-      expect(escapeTerminal(s)).not.toMatch(
-        /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]/);
+      expect(escapeTerminal(s)).not.toMatch(TERMINAL_UNSAFE);
     }));
   });
 });
@@ -90,9 +97,7 @@ test('Pango parses escaped hostile strings back to their plain text (real gjs)',
     `);
     const stdout = execFileSync('gjs', ['-m', join(dir, 'main.js')], {encoding: 'utf8'});
     const parsed = JSON.parse(stdout) as string[];
-    const expected = hostile.map((s) => s.replace(
-      /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]|[\ud800-\udfff]/gu,
-      R));
+    const expected = hostile.map((s) => s.replace(NEUTRALISED_IN_MARKUP, R));
     expect(parsed).toEqual(expected);
   } finally {
     rmSync(dir, {recursive: true, force: true});

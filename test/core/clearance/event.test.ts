@@ -1,3 +1,4 @@
+import {describe, expect, test} from '@jest/globals';
 import fc from 'fast-check';
 import {
   EVENT_FIELDS, EVENT_TYPES, copyDossier, isClearanceEvent, isEventType, makeEvent, type ClearanceEvent,

@@ -1,3 +1,4 @@
+import {describe, expect, test} from '@jest/globals';
 import {dossierIdentity, identityLabel, protoLabel, targetLabel} from '../../../core/clearance/identity.js';
 
 describe('identityLabel', () => {

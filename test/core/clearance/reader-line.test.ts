@@ -1,3 +1,4 @@
+import {describe, expect, test} from '@jest/globals';
 import fc from 'fast-check';
 import {EVENT_FIELDS, isClearanceEvent, makeEvent} from '../../../core/clearance/event.js';
 import {MAX_READER_LINE_BYTES, translateReaderLine, type ReaderLineResult} from '../../../core/clearance/reader-line.js';

@@ -1,3 +1,4 @@
+import {expect, test} from '@jest/globals';
 import {
   HUB_ERRORS, INVALID_ACTION, SHIELD_CLI_FAILED, UNKNOWN_REQUEST, VERDICT_ACTIONS, VERDICT_TUPLE_MISMATCH,
   bindingTarget, isVerdictAction, rejectionOf,

@@ -6,7 +6,7 @@ import Gtk from 'gi://Gtk';
 import {ExtensionPreferences} from 'resource:///org/gnome/Shell/Extensions/js/extensions/prefs.js';
 
 const PROMPT_STYLES = [
-  ['banner', 'In-shell banner (does not take focus)'],
+  ['banner', 'In-shell banner'],
   ['dialog', 'Dialog'],
   ['notification', 'Notification'],
 ] as const;
@@ -28,6 +28,7 @@ function promptsGroup(settings: Gio.Settings): Adw.PreferencesGroup {
 
   const style = new Adw.ComboRow({
     title: 'Prompt style',
+    subtitle: 'A banner never takes keyboard focus',
     model: Gtk.StringList.new(PROMPT_STYLES.map(([, label]) => label)),
   });
   const showStyle = (): void => {
@@ -58,7 +59,7 @@ function promptsGroup(settings: Gio.Settings): Adw.PreferencesGroup {
 /** The queue shortcut as an accelerator string; an invalid one is marked and not saved, empty disables it. */
 function shortcutRow(settings: Gio.Settings): Adw.EntryRow {
   const row = new Adw.EntryRow({
-    title: 'Shortcut that opens the queue (e.g. <Super><Shift>c; empty: none)',
+    title: 'Shortcut that opens the queue (empty: none)',
     show_apply_button: true,
     text: settings.get_strv('queue-shortcut')[0] ?? '',
   });
@@ -106,7 +107,7 @@ function socketsGroup(settings: Gio.Settings): Adw.PreferencesGroup {
   const show = (): void => {
     for (const row of rows) group.remove(row);
     rows = settings.get_strv('extra-sockets').map((path) => {
-      const row = new Adw.ActionRow({title: path});
+      const row = new Adw.ActionRow({title: path, use_markup: false}); // a path may contain & or <
       const remove = new Gtk.Button({icon_name: 'list-remove-symbolic', valign: Gtk.Align.CENTER, tooltip_text: 'Remove'});
       remove.add_css_class('flat');
       remove.connect('clicked', () =>

@@ -2,8 +2,7 @@
 // panel with a working menu, owns its bus name, and disable() leaves nothing behind so enable() works again.
 import {afterAll, beforeAll, describe, expect, test} from '@jest/globals';
 import {readFileSync} from 'node:fs';
-import {join} from 'node:path';
-import {ARTIFACTS, startShell, UUID, type Shell} from './harness.js';
+import {startShell, UUID, type Shell} from './harness.js';
 
 const BUS_NAME = 'org.terok.Clearance.Shell';
 const KEY_ESCAPE = 0xff1b;
@@ -11,7 +10,7 @@ const indicator = `Main.panel.statusArea[${JSON.stringify(UUID)}]`;
 
 let shell: Shell;
 beforeAll(async () => {
-  shell = await startShell();
+  shell = await startShell('extension-lifecycle');
 }, 180_000);
 afterAll(async () => {
   await shell?.stop();
@@ -113,7 +112,7 @@ describe('extension lifecycle in GNOME Shell', () => {
 
   test('the shell logged no errors from the extension', async () => {
     await shell.stop();
-    const log = readFileSync(join(ARTIFACTS, 'shell.log'), 'utf8');
+    const log = readFileSync(shell.log, 'utf8');
     expect(log.split('\n').filter((line) => /terok|clearance/i.test(line) && /error|warning|critical/i.test(line)))
       .toEqual([]);
   });

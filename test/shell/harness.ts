@@ -13,7 +13,6 @@ const REPO = new URL('../../', import.meta.url).pathname;
 const SESSION_SCRIPT = join(REPO, 'test/shell/session.sh');
 export const ARTIFACTS = join(REPO, 'dist/artifacts/shell');
 export const UUID = 'clearance@terok.ai';
-const ZIP = join(REPO, `dist/${UUID}.shell-extension.zip`);
 const WORK = '/tmp/terok-shell-e2e'; // session.sh's work dir inside the root
 const RUN = '/run/user/1000';
 
@@ -68,16 +67,21 @@ export interface Shell {
   screenshot(name: string): Promise<string>;
   /** Ends the session: every process in it is killed and its mounts are gone. Safe to call twice. */
   stop(): Promise<void>;
+  /** Where the shell's log is copied when the session ends. */
+  readonly log: string;
 }
 
-/** Packs the extension and starts a shell session with it installed and enabled. */
-export async function startShell(): Promise<Shell> {
+/**
+ * Packs the extension and starts a shell session with it installed and enabled. `name` names the shell's
+ * log in the artifacts (`<name>.shell.log`), saved when the session ends.
+ */
+export async function startShell(name: string): Promise<Shell> {
   const root = shellRoot();
-  await run('node', [join(REPO, 'build/pack.mjs')], {cwd: REPO});
   mkdirSync(ARTIFACTS, {recursive: true});
+  const log = join(ARTIFACTS, `${name}.shell.log`);
 
   const child = spawn('unshare', ['--mount', '--pid', '--fork', '--propagation', 'private', '--kill-child=SIGKILL',
-    'bash', SESSION_SCRIPT, root, ZIP, UUID], {stdio: ['pipe', 'pipe', 'pipe']});
+    'bash', SESSION_SCRIPT, root, UUID, log], {stdio: ['pipe', 'pipe', 'pipe']});
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   let diagnostics = '';
   child.stderr!.on('data', (chunk: Buffer) => {
@@ -95,8 +99,6 @@ export async function startShell(): Promise<Shell> {
       await exited;
       clearTimeout(timer);
     }
-    const log = join(root, WORK, 'shell.log');
-    if (existsSync(log)) copyFileSync(log, join(ARTIFACTS, 'shell.log'));
   };
 
   try {
@@ -135,6 +137,7 @@ export async function startShell(): Promise<Shell> {
 
   return {
     root,
+    log,
     eval: evaluate,
     asTester,
     click: (x, y) => clickAt(JSON.stringify([x, y])),

@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # One headless GNOME Shell session in the Debian root, for the e2e tests. Started by harness.ts as
-#   unshare --mount --pid --fork --propagation private --kill-child=SIGKILL bash session.sh ROOT ZIP UUID
+#   unshare --mount --pid --fork --propagation private --kill-child=SIGKILL bash session.sh ROOT UUID LOG
 # so this script is PID 1 of its own PID and mount namespaces: the mounts below are invisible to the rest
 # of the machine, and when this script exits (its stdin closed by the harness, or the harness died) the
 # kernel kills every process of the session and drops the mounts. Nothing is left behind on failure.
-# Prints "READY" on stdout once the shell is up with the extension installed and enabled.
+# Packs the extension (under the session lock, so parallel test files never race on dist/), installs
+# it, prints "READY" on stdout once the shell is up with it enabled, and copies the shell's log to LOG
+# (a host path) when the session ends, however it ends.
 set -euo pipefail
-ROOT=$1 ZIP=$2 UUID=$3
+ROOT=$1 UUID=$2 LOG=$3
+REPO=$(cd "$(dirname "$0")/../.." && pwd)
 RUN=/run/user/1000            # XDG_RUNTIME_DIR inside the root
 WORK=/tmp/terok-shell-e2e     # logs and screenshots inside the root
 log() { printf '[session %s] %s\n' "$(date +%T.%3N)" "$*" >&2; }
@@ -14,6 +17,7 @@ log() { printf '[session %s] %s\n' "$(date +%T.%3N)" "$*" >&2; }
 # One session per root at a time (jest runs test files in parallel); released when this process exits.
 exec 9>"$ROOT.shell-e2e.lock"
 flock -w 300 9 || { log "another shell session holds $ROOT.shell-e2e.lock"; exit 1; }
+ZIP=$(node "$REPO/build/pack.mjs")
 
 mount -t proc proc "$ROOT/proc"
 mount --rbind /dev "$ROOT/dev"
@@ -26,6 +30,7 @@ mkdir -p -m 0700 "$ROOT$RUN"
 touch "$ROOT/home/tester/.local/share/gnome-shell/lock-warning-shown"  # no first-run banner in screenshots
 cp "$ZIP" "$ROOT$WORK/extension.zip"
 chown -R 1000:1000 "$ROOT/home/tester" "$ROOT$RUN" "$ROOT$WORK"
+trap 'cp "$ROOT$WORK/shell.log" "$LOG" 2>/dev/null || true' EXIT
 
 as_tester() {
   chroot --userspec=1000:1000 "$ROOT" /usr/bin/env -i \

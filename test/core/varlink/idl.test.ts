@@ -1,3 +1,4 @@
+import {describe, expect, test} from '@jest/globals';
 import {IdlSyntaxError, isInterfaceName, parseInterface, printInterface} from '../../../core/varlink/idl.js';
 import type {InterfaceDef, TypeNode} from '../../../core/varlink/idl.js';
 
@@ -145,8 +146,8 @@ method N() -> ()
     ['a.b', true],
     ['org.1example', true],
     ['org', false],
-    ['Org.example', false],
-    ['org.Example', false],
+    ['Org.example', true],
+    ['org.terok.Clearance1', true],
     ['org.-example', false],
     ['org.example-', false],
     ['org..example', false],

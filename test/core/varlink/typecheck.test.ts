@@ -1,3 +1,4 @@
+import {describe, expect, test} from '@jest/globals';
 import {parseInterface} from '../../../core/varlink/idl.js';
 import {checkFields, checkValue} from '../../../core/varlink/typecheck.js';
 

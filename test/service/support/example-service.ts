@@ -20,7 +20,7 @@ method Echo(text: string, note: ?string) -> (text: string, note: ?string)
 
 method Move(p: Point, by: ?Point) -> (p: Point)
 
-# Replies after ms milliseconds; records when it started and finished.
+# Replies after ms milliseconds (or when the peer goes); records when it started and finished.
 method Sleep(ms: int, tag: string) -> (tag: string)
 
 # Streams i = 1..n; the last reply ends the stream.
@@ -80,9 +80,15 @@ export async function startExample(options: Partial<ServerOptions> = {}): Promis
       const by = (parameters.by ?? {x: 0, y: 0}) as {x: number; y: number};
       return {p: {x: p.x + by.x, y: p.y + by.y}};
     },
-    Sleep: async ({parameters}) => {
+    Sleep: async ({parameters, signal}) => {
       sleeps.push(`start:${parameters.tag}`);
-      await new Promise((resolve) => setTimeout(resolve, parameters.ms as number));
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, parameters.ms as number);
+        signal.addEventListener('abort', () => {
+          clearTimeout(timer);
+          resolve();
+        }, {once: true});
+      });
       sleeps.push(`end:${parameters.tag}`);
       return {tag: parameters.tag};
     },

@@ -72,7 +72,8 @@ export class IdlSyntaxError extends Error {
   }
 }
 
-const INTERFACE_NAME = /^[a-z]([-]*[a-z0-9])*(\.[a-z0-9]([-]*[a-z0-9])*)+$/;
+// Letters of either case, as python-varlink and systemd accept them (io.systemd.Credentials, org.terok.Clearance1).
+const INTERFACE_NAME = /^[A-Za-z]([-]*[A-Za-z0-9])*(\.[A-Za-z0-9]([-]*[A-Za-z0-9])*)+$/;
 const MEMBER_NAME = /^[A-Z][A-Za-z0-9]*$/;
 const FIELD_NAME = /^[A-Za-z](_?[A-Za-z0-9])*$/;
 const PRIMITIVES = new Set(['bool', 'int', 'float', 'string', 'object']);
@@ -240,8 +241,8 @@ class Parser {
     const name = this.run((c) => isWordChar(c) || c === '.' || c === '-');
     if (!name) this.fail(`expected an interface name, found ${this.describe(at)}`, at);
     if (!INTERFACE_NAME.test(name))
-      this.fail(`'${name}' is not a valid interface name (a lowercase reverse-domain name like org.example.service, ` +
-        `'-' only inside a label)`, at);
+      this.fail(`'${name}' is not a valid interface name (a reverse-domain name like org.example.service: ` +
+        `dot-separated labels of letters and digits, '-' only inside a label)`, at);
     return name;
   }
 

@@ -119,6 +119,11 @@ interface PromptState {
   notice: PromptNotice | null;
 }
 
+interface AlertState {
+  kind: AlertKind;
+  since: number;
+}
+
 // Shared by every request id of one retired prompt, so a verdict on any of them sees the last outcome.
 interface Retired {
   readonly prompt: PromptView;
@@ -130,7 +135,7 @@ export class PromptModel {
   readonly #requests = new Map<string, {key: string; origin: string}>();
   readonly #retired = new Map<string, Retired>();
   readonly #identities = new Map<string, string>();
-  readonly #alerts = new Map<string, {kind: AlertKind; since: number}>();
+  readonly #alerts = new Map<string, AlertState>();
   #results: VerdictResult[] = [];
   #nextNumber = 1;
   readonly #limits: Required<PromptModelOptions>;
@@ -182,19 +187,19 @@ export class PromptModel {
 
   /** A hub went away and its bindings with it: forget its requests; prompts left with none are removed. */
   forgetOrigin(origin: string): PromptChange[] {
-    const touched = new Set<PromptState>();
-    for (const [id, request] of this.#requests) {
-      if (request.origin !== origin) continue;
-      const prompt = this.#prompts.get(request.key);
-      if (prompt) {
-        prompt.ids = prompt.ids.filter((x) => x !== id);
-        touched.add(prompt);
+    const changes: PromptChange[] = [];
+    for (const prompt of [...this.#prompts.values()]) {
+      const lost = prompt.ids.filter((id) => this.#requests.get(id)?.origin === origin);
+      if (lost.length === 0) continue;
+      if (lost.length === prompt.ids.length) {
+        changes.push(this.#remove(prompt, 'hub-lost', false));
+      } else {
+        prompt.ids = prompt.ids.filter((id) => !lost.includes(id));
+        changes.push({kind: 'updated', prompt: this.#view(prompt)});
       }
-      this.#requests.delete(id);
+      for (const id of lost) this.#requests.delete(id);
     }
-    return [...touched].map((prompt) => prompt.ids.length > 0
-      ? {kind: 'updated', prompt: this.#view(prompt)}
-      : this.#remove(prompt, 'hub-lost', false));
+    return changes;
   }
 
   /** Attach a label from an identity resolver (or "" to fall back to the dossier's or the container id). */
@@ -251,8 +256,9 @@ export class PromptModel {
     return prompt ? [this.#remove(prompt, 'dismissed', true)] : [];
   }
 
+  /** In number order: the map keeps creation order, and numbers only grow. */
   prompts(): PromptView[] {
-    return [...this.#prompts.values()].sort((a, b) => a.number - b.number).map((p) => this.#view(p));
+    return [...this.#prompts.values()].map((p) => this.#view(p));
   }
 
   get(key: string): PromptView | undefined {
@@ -274,7 +280,7 @@ export class PromptModel {
   }
 
   alerts(): SecurityAlert[] {
-    return [...this.#alerts.keys()].map((container) => this.#alertView(container));
+    return [...this.#alerts].map(([container, state]) => this.#alertView(container, state));
   }
 
   identityOf(container: string): string {
@@ -404,31 +410,32 @@ export class PromptModel {
     const changes: PromptChange[] = this.#promptsOf(container)
       .filter((p) => p.key !== skipKey)
       .map((p) => ({kind: 'updated', prompt: this.#view(p)}));
-    if (this.#alerts.has(container)) changes.push({kind: 'alert-raised', alert: this.#alertView(container)});
+    const alert = this.#alerts.get(container);
+    if (alert) changes.push({kind: 'alert-raised', alert: this.#alertView(container, alert)});
     return changes;
   }
 
   #raiseAlert(container: string, kind: AlertKind, now: number): PromptChange[] {
     const existing = this.#alerts.get(container);
     if (existing?.kind === kind) return [];
-    this.#alerts.set(container, {kind, since: existing?.since ?? now});
-    return [{kind: 'alert-raised', alert: this.#alertView(container)}];
+    const state = {kind, since: existing?.since ?? now};
+    this.#alerts.set(container, state);
+    return [{kind: 'alert-raised', alert: this.#alertView(container, state)}];
   }
 
   #clearAlert(container: string): PromptChange[] {
-    if (!this.#alerts.has(container)) return [];
-    const alert = this.#alertView(container);
+    const state = this.#alerts.get(container);
+    if (!state) return [];
     this.#alerts.delete(container);
-    return [{kind: 'alert-cleared', alert}];
+    return [{kind: 'alert-cleared', alert: this.#alertView(container, state)}];
   }
 
-  #alertView(container: string): SecurityAlert {
-    const {kind, since} = this.#alerts.get(container) ?? {kind: 'shield_down', since: 0};
+  #alertView(container: string, {kind, since}: AlertState): SecurityAlert {
     return Object.freeze({container, kind, identity: this.identityOf(container), since});
   }
 
   #promptsOf(container: string): PromptState[] {
-    return [...this.#prompts.values()].filter((p) => p.container === container).sort((a, b) => a.number - b.number);
+    return [...this.#prompts.values()].filter((p) => p.container === container);
   }
 
   #pushResult(result: VerdictResult): void {

@@ -655,7 +655,8 @@ describe('hubs coming and going', () => {
       origin: 'a', count: 2})}]);
     expect(model.beginVerdict(KEY, 'allow')).toMatchObject({request_id: fromA.request_id, origin: 'a'});
     const lostA = model.forgetOrigin('a');
-    expect(lostA.map((c) => c.kind === 'removed' && c.reason)).toEqual(['hub-lost', 'hub-lost']);
+    expect(lostA.map((c) => c.kind === 'removed' && [c.reason, c.prompt.requestId])).toEqual([
+      ['hub-lost', fromA.request_id], ['hub-lost', expect.stringMatching(/^abc123def456:\d+$/)]]);
     expect(model.prompts()).toEqual([]);
     expect(model.forgetOrigin('a')).toEqual([]);
   });

@@ -29,7 +29,7 @@ export class ProtocolError extends Error {
 const decoder = new TextDecoder('utf-8', {fatal: true});
 
 /** Fully qualified member name: `reverse.domain.Interface.Member`. */
-const QUALIFIED = /^[a-z]([-]*[a-z0-9])*(\.[a-z0-9]([-]*[a-z0-9])*)+\.[A-Z][A-Za-z0-9]*$/;
+const QUALIFIED = /^[A-Za-z]([-]*[A-Za-z0-9])*(\.[A-Za-z0-9]([-]*[A-Za-z0-9])*)+\.[A-Z][A-Za-z0-9]*$/;
 
 export function isQualifiedName(name: string): boolean {
   return QUALIFIED.test(name);

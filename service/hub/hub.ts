@@ -1,0 +1,131 @@
+// The hub's logic: events in (from the ingester), events out (to subscribers), verdicts through (to the helper).
+// It is the only authority on what is pending: every verdict must match a live binding of an emitted request.
+import {makeEvent, type ClearanceEvent} from '../../core/clearance/event.js';
+import {
+  bindingTarget, INVALID_ACTION, isVerdictAction, SHIELD_CLI_FAILED, UNKNOWN_REQUEST, VERDICT_TUPLE_MISMATCH,
+  type VerdictAction,
+} from '../../core/clearance/verdict.js';
+import {VarlinkError} from '../../core/varlink/errors.js';
+import type {JsonObject} from '../../core/varlink/message.js';
+import {LiveBindings, type Binding, type BindingLimits} from './bindings.js';
+import {FanOut, type StreamSink} from './fanout.js';
+
+/** Applies a verdict to the firewall (the verdict helper client). Never throws: failure is `ok: false`. */
+export interface VerdictApplier {
+  apply(container: string, dest: string, action: VerdictAction): Promise<{ok: boolean; stderr: string}>;
+}
+
+export interface HubOptions {
+  limits?: BindingLimits;
+  queueDepth?: number;
+  now?: () => number;
+  /** Told about bindings evicted by the cap or the age limit. */
+  onEvict?: (event: ClearanceEvent, why: 'cap' | 'age') => void;
+}
+
+const PURGING = new Set(['shield_down', 'shield_disengaged', 'container_exited']);
+
+export class ClearanceHub {
+  private readonly bindings: LiveBindings;
+  private readonly fanOut: FanOut;
+  private readonly now: () => number;
+  // Bumped on every purge of a container, so a verdict that fails after a purge does not resurrect its binding.
+  private readonly purges = new Map<string, number>();
+
+  constructor(private readonly applier: VerdictApplier, options: HubOptions = {}) {
+    this.now = options.now ?? Date.now;
+    this.bindings = new LiveBindings(options.limits, options.onEvict);
+    this.fanOut = new FanOut(options.queueDepth);
+  }
+
+  get subscriberCount(): number {
+    return this.fanOut.size;
+  }
+
+  get pendingCount(): number {
+    return this.bindings.size;
+  }
+
+  /** An event from the ingester: update the bindings, then fan it out. */
+  ingest(event: ClearanceEvent): void {
+    if (event.type === 'connection_blocked' && event.request_id !== '') {
+      this.bindings.add(event, this.now());
+    } else if (PURGING.has(event.type)) {
+      this.bindings.purge(event.container);
+      this.purges.set(event.container, (this.purges.get(event.container) ?? 0) + 1);
+    }
+    this.fanOut.broadcast({event});
+  }
+
+  /** Streams every event from now on to `sink`; resolves when the subscriber is gone. */
+  subscribe(sink: StreamSink): Promise<void> {
+    return this.fanOut.attach(sink);
+  }
+
+  pending(): ClearanceEvent[] {
+    this.bindings.expire(this.now());
+    return this.bindings.pending();
+  }
+
+  async verdict(container: string, requestId: string, dest: string, action: string): Promise<JsonObject> {
+    if (!isVerdictAction(action)) throw new VarlinkError(INVALID_ACTION, {action});
+    this.bindings.expire(this.now());
+    const binding = this.bindings.take(requestId);
+    if (!binding) throw new VarlinkError(UNKNOWN_REQUEST, {request_id: requestId});
+    const expected = {container: binding.event.container, dest: bindingTarget(binding.event)};
+    if (expected.container !== container || expected.dest !== dest) {
+      this.bindings.restore(binding);
+      throw new VarlinkError(VERDICT_TUPLE_MISMATCH, {
+        expected_container: expected.container, expected_dest: expected.dest, got_container: container, got_dest: dest,
+      });
+    }
+    const result = await this.applyTo([binding], action);
+    if (!result.ok) throw new VarlinkError(SHIELD_CLI_FAILED, {action, stderr: result.stderr});
+    return {ok: true};
+  }
+
+  async verdictContainer(container: string, action: string): Promise<JsonObject> {
+    if (!isVerdictAction(action)) throw new VarlinkError(INVALID_ACTION, {action});
+    this.bindings.expire(this.now());
+    const byTarget = new Map<string, Binding[]>();
+    for (const event of this.bindings.pending()) {
+      if (event.container !== container) continue;
+      const binding = this.bindings.take(event.request_id)!;
+      const target = bindingTarget(event);
+      byTarget.set(target, [...(byTarget.get(target) ?? []), binding]);
+    }
+    const results: JsonObject[] = [];
+    for (const [target, group] of byTarget) {
+      const r = await this.applyTo(group, action);
+      results.push({target, request_ids: group.map((b) => b.event.request_id), ok: r.ok, stderr: r.stderr});
+    }
+    return {results};
+  }
+
+  /**
+   * Runs the shield once for the target shared by `taken` (bindings already out of the live map), then settles
+   * them: on success every other live request for the same container and target is answered too (one rule covers
+   * them all); on failure the bindings go back so the operator can retry. Every settled request is broadcast as
+   * verdict_applied before the caller replies.
+   */
+  private async applyTo(taken: Binding[], action: VerdictAction): Promise<{ok: boolean; stderr: string}> {
+    const {container} = taken[0]!.event;
+    const target = bindingTarget(taken[0]!.event);
+    const purgesBefore = this.purges.get(container) ?? 0;
+    const result = await this.applier.apply(container, target, action);
+    let settled: {event: ClearanceEvent}[] = taken;
+    if (result.ok) {
+      const covered = this.bindings.sameTarget(container, target);
+      for (const e of covered) this.bindings.take(e.request_id);
+      settled = [...taken, ...covered.map((event) => ({event}))];
+    } else if ((this.purges.get(container) ?? 0) === purgesBefore) {
+      for (const b of taken) this.bindings.restore(b);
+    }
+    for (const b of settled) {
+      this.fanOut.broadcast({event: makeEvent({
+        type: 'verdict_applied', container, request_id: b.event.request_id, action, ok: result.ok,
+      })});
+    }
+    return result;
+  }
+}

@@ -11,10 +11,6 @@ export const STEPS = [
 ] as const;
 export type Step = typeof STEPS[number];
 
-export function isStep(name: string): name is Step {
-  return (STEPS as readonly string[]).includes(name);
-}
-
 /** The step after `step`; End starts over. */
 export function nextStep(step: Step): Step {
   return STEPS[(STEPS.indexOf(step) + 1) % STEPS.length] as Step;

@@ -52,15 +52,14 @@ export function socketDir(prefix = 'vt-'): {dir: string; remove(): void} {
 
 /**
  * A fresh 0700 directory under ROOT/run/vt, so a host process can bind there and a chrooted peer reach the same
- * socket: `host` is the path on the host, `inRoot` the path inside the root.
+ * socket: `hostPath(name)` is a socket's path on the host, `inRoot(name)` the same socket seen inside the root.
  */
-export function rootSocketDir(): {host: string; inRoot(name: string): string; hostPath(name: string): string; remove(): void} {
+export function rootSocketDir(): {inRoot(name: string): string; hostPath(name: string): string; remove(): void} {
   const base = join(trixieRoot(), 'run/vt');
   mkdirSync(base, {recursive: true, mode: 0o700});
   const host = mkdtempSync(join(base, 'd-'));
   const inside = '/' + relative(trixieRoot(), host);
   return {
-    host,
     inRoot: (name) => `${inside}/${name}`,
     hostPath: (name) => join(host, name),
     remove: () => rmSync(host, {recursive: true, force: true}),
@@ -154,11 +153,11 @@ export async function startServer(argv: string[], socket: string, env?: NodeJS.P
 
 /** `varlinkctl ARGS` inside the trixie root (socket addresses are paths inside the root). */
 export function varlinkctl(...args: string[]): Promise<Finished> {
-  return run(['chroot', trixieRoot(), 'varlinkctl', ...args]);
+  return run(chrootArgv('varlinkctl', ...args));
 }
 
-/** Runs a command inside the trixie root as a long-running peer (e.g. an sd-varlink server). */
-export function inRoot(...argv: string[]): string[] {
+/** argv running a command inside the trixie root (e.g. an sd-varlink server to start as a Peer). */
+export function chrootArgv(...argv: string[]): string[] {
   return ['chroot', trixieRoot(), ...argv];
 }
 

@@ -8,6 +8,8 @@ interface Command {
 }
 
 const COMMANDS: Record<string, () => Promise<Command>> = {
+  install: async () => (await import('./commands/install.js')).install,
+  uninstall: async () => (await import('./commands/install.js')).uninstall,
 };
 
 function usage(): string {

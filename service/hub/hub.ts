@@ -124,6 +124,8 @@ export class ClearanceHub {
     for (const b of settled) {
       this.fanOut.broadcast({event: makeEvent({
         type: 'verdict_applied', container, request_id: b.event.request_id, action, ok: result.ok,
+        // Not in the original hub's broadcast: the shield's complaint for every UI, not only the one that asked.
+        reason: result.ok ? '' : result.stderr,
       })});
     }
     return result;

@@ -191,7 +191,7 @@ describe('Verdict', () => {
     const e = await rejection(verdict(c, p));
     expect(e.errorName).toBe('org.terok.Clearance1.ShieldCliFailed');
     expect(e.parameters).toEqual({action: 'allow', stderr: 'nft: permission denied'});
-    expect((await sub.next(2))[1]).toMatchObject({type: 'verdict_applied', ok: false, request_id: `${C1}:1`});
+    expect((await sub.next(2))[1]).toMatchObject({type: 'verdict_applied', ok: false, request_id: `${C1}:1`, reason: 'nft: permission denied'});
     shield.result = {ok: true, stderr: ''};
     expect(await verdict(c, p)).toEqual({ok: true});
   });

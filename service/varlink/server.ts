@@ -125,11 +125,16 @@ export class VarlinkServer {
     const server = this.server;
     if (!server) return;
     this.server = undefined;
-    await this.bound?.release();
+    const bound = this.bound;
     this.bound = undefined;
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    for (const connection of this.connections) connection.destroy();
-    await closed;
+    try {
+      // First, so no new client finds the path of a server that is going away.
+      await bound?.release();
+    } finally {
+      for (const connection of this.connections) connection.destroy();
+      await closed;
+    }
   }
 
   private accept(socket: net.Socket): void {

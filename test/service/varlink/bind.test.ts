@@ -123,6 +123,16 @@ describe('what is already at the path', () => {
     expect(await product(path)).toBe('first');
   });
 
+  test('of two servers binding the same path at once, exactly one wins; the other gets SocketInUseError', async () => {
+    const path = join(base, 'hub.sock');
+    const results = await Promise.allSettled([newServer().listen({path}), newServer().listen({path})]);
+    expect(results.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
+    const lost = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+    expect(lost.reason).toBeInstanceOf(SocketInUseError);
+    expect(await product(path)).toBe('bind-test');
+    expect(readdirSync(base)).toEqual(['hub.sock']);
+  });
+
   test('a live socket of any other program is not stolen either', async () => {
     const path = join(base, 'other.sock');
     const other = net.createServer((s) => s.end());

@@ -1,26 +1,68 @@
-// Time-bounded measurement loops shared by the bench modules: each loop runs for a fixed wall-clock budget
-// (after a short warm-up), so `npm run bench` takes seconds whatever the machine.
+// Time-bounded measurement loops shared by the bench modules. Each loop runs for a fixed wall-clock budget after
+// a short warm-up, so `npm run bench` takes seconds whatever the machine. Results accumulate over several rounds:
+// a bench alternates rounds of the figure and of its baseline, so both see the same share of a busy machine.
 
 export interface LoopBudget {
   warmupMs: number;
   durationMs: number;
 }
 
-export const DEFAULT_BUDGET: LoopBudget = {warmupMs: 300, durationMs: 1500};
-
-export interface LatencySample {
-  /** Per-operation durations in microseconds, sorted ascending. */
-  micros: number[];
-  /** Operations per second over the measured window. */
-  perSecond: number;
-}
+export const ROUND_BUDGET: LoopBudget = {warmupMs: 100, durationMs: 500};
 
 const nowNs = () => process.hrtime.bigint();
 
-/** Runs `op` back to back (one at a time) for the budget and records each one's duration. */
-export async function latency(op: () => Promise<unknown>, budget = DEFAULT_BUDGET): Promise<LatencySample> {
-  const warmupEnd = Date.now() + budget.warmupMs;
-  while (Date.now() < warmupEnd) await op();
+/** Durations of one operation, made one at a time, over any number of rounds. */
+export class Latencies {
+  private readonly micros: number[] = [];
+  private seconds = 0;
+  private sorted = true;
+
+  add(micros: number[], seconds: number): void {
+    for (const m of micros) this.micros.push(m);
+    this.seconds += seconds;
+    this.sorted = false;
+  }
+
+  /** Operations per second over the measured time. */
+  get perSecond(): number {
+    return this.micros.length / this.seconds;
+  }
+
+  /** The p-th percentile (0..100) in microseconds, nearest-rank. */
+  percentile(p: number): number {
+    if (!this.sorted) {
+      this.micros.sort((a, b) => a - b);
+      this.sorted = true;
+    }
+    if (this.micros.length === 0) return NaN;
+    const rank = Math.min(this.micros.length, Math.max(1, Math.ceil((p / 100) * this.micros.length)));
+    return this.micros[rank - 1] as number;
+  }
+}
+
+/** Items processed over any number of rounds. */
+export class Rate {
+  private items = 0;
+  private seconds = 0;
+
+  add(items: number, seconds: number): void {
+    this.items += items;
+    this.seconds += seconds;
+  }
+
+  get perSecond(): number {
+    return this.items / this.seconds;
+  }
+}
+
+async function warmUp(op: () => Promise<unknown>, budget: LoopBudget): Promise<void> {
+  const end = Date.now() + budget.warmupMs;
+  while (Date.now() < end) await op();
+}
+
+/** One round of `op` back to back, each duration recorded into `into`. */
+export async function timeEach(op: () => Promise<unknown>, into: Latencies, budget = ROUND_BUDGET): Promise<void> {
+  await warmUp(op, budget);
   const micros: number[] = [];
   const start = nowNs();
   const end = start + BigInt(budget.durationMs) * 1_000_000n;
@@ -30,15 +72,12 @@ export async function latency(op: () => Promise<unknown>, budget = DEFAULT_BUDGE
     micros.push(Number(after - t) / 1000);
     t = after;
   }
-  const seconds = Number(nowNs() - start) / 1e9;
-  micros.sort((a, b) => a - b);
-  return {micros, perSecond: micros.length / seconds};
+  into.add(micros, Number(nowNs() - start) / 1e9);
 }
 
-/** Runs `batch` (which processes `itemsPerBatch` items) repeatedly for the budget; returns items per second. */
-export async function throughput(batch: () => Promise<unknown>, itemsPerBatch: number, budget = DEFAULT_BUDGET): Promise<number> {
-  const warmupEnd = Date.now() + budget.warmupMs;
-  while (Date.now() < warmupEnd) await batch();
+/** One round of `batch` (which processes `itemsPerBatch` items) repeated, counted into `into`. */
+export async function timeBatches(batch: () => Promise<unknown>, itemsPerBatch: number, into: Rate, budget = ROUND_BUDGET): Promise<void> {
+  await warmUp(batch, budget);
   let items = 0;
   const start = nowNs();
   const end = start + BigInt(budget.durationMs) * 1_000_000n;
@@ -46,12 +85,5 @@ export async function throughput(batch: () => Promise<unknown>, itemsPerBatch: n
     await batch();
     items += itemsPerBatch;
   }
-  return items / (Number(nowNs() - start) / 1e9);
-}
-
-/** The p-th percentile (0..100) of ascending samples, nearest-rank. */
-export function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  const rank = Math.ceil((p / 100) * sorted.length);
-  return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1] as number;
+  into.add(items, Number(nowNs() - start) / 1e9);
 }

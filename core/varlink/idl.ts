@@ -12,6 +12,8 @@
 // - Enums have at least one value; a `?` directly inside a `?` is refused; types nest at most 64 deep (as sd-varlink).
 // - CRLF and LF are both line ends; the printer writes LF.
 
+import {isInterfaceName, isMemberName} from './message.js';
+
 export type TypeNode =
   | {kind: 'bool' | 'int' | 'float' | 'string' | 'object'}
   | {kind: 'named'; name: string}
@@ -72,16 +74,11 @@ export class IdlSyntaxError extends Error {
   }
 }
 
-// Letters of either case, as python-varlink and systemd accept them (io.systemd.Credentials, org.terok.Clearance1).
-const INTERFACE_NAME = /^[A-Za-z]([-]*[A-Za-z0-9])*(\.[A-Za-z0-9]([-]*[A-Za-z0-9])*)+$/;
-const MEMBER_NAME = /^[A-Z][A-Za-z0-9]*$/;
 const FIELD_NAME = /^[A-Za-z](_?[A-Za-z0-9])*$/;
 const PRIMITIVES = new Set(['bool', 'int', 'float', 'string', 'object']);
 const MAX_DEPTH = 64;
 
-export function isInterfaceName(name: string): boolean {
-  return INTERFACE_NAME.test(name);
-}
+export {isInterfaceName};
 
 /** Parses an interface description. Throws IdlSyntaxError, and nothing else, for any invalid text. */
 export function parseInterface(text: string): InterfaceDef {
@@ -220,7 +217,7 @@ class Parser {
     if (c === '(') return this.structOrEnum(depth + 1);
     const name = this.word();
     if (PRIMITIVES.has(name)) return {kind: name as 'bool' | 'int' | 'float' | 'string' | 'object'};
-    if (MEMBER_NAME.test(name)) {
+    if (isMemberName(name)) {
       this.references.push({name, at});
       return {kind: 'named', name};
     }
@@ -240,7 +237,7 @@ class Parser {
     const at = this.pos;
     const name = this.run((c) => isWordChar(c) || c === '.' || c === '-');
     if (!name) this.fail(`expected an interface name, found ${this.describe(at)}`, at);
-    if (!INTERFACE_NAME.test(name))
+    if (!isInterfaceName(name))
       this.fail(`'${name}' is not a valid interface name (a reverse-domain name like org.example.service: ` +
         `dot-separated labels of letters and digits, '-' only inside a label)`, at);
     return name;
@@ -252,7 +249,7 @@ class Parser {
     const at = this.pos;
     const name = this.word();
     if (!name) this.fail(`expected a member name, found ${this.describe(at)}`, at);
-    if (!MEMBER_NAME.test(name))
+    if (!isMemberName(name))
       this.fail(`'${name}' is not a valid member name (an uppercase letter, then letters and digits)`, at);
     if (def.members.some((m) => m.name === name)) this.fail(`duplicate member name '${name}'`, at);
     return name;

@@ -28,11 +28,25 @@ export class ProtocolError extends Error {
 
 const decoder = new TextDecoder('utf-8', {fatal: true});
 
-/** Fully qualified member name: `reverse.domain.Interface.Member`. */
-const QUALIFIED = /^[A-Za-z]([-]*[A-Za-z0-9])*(\.[A-Za-z0-9]([-]*[A-Za-z0-9])*)+\.[A-Z][A-Za-z0-9]*$/;
+// Interface names: dot-separated labels of letters (either case, as python-varlink and systemd accept them:
+// io.systemd.Credentials, org.terok.Clearance1) and digits, '-' only inside a label. Members: CamelCase.
+const INTERFACE_NAME = '[A-Za-z]([-]*[A-Za-z0-9])*(\\.[A-Za-z0-9]([-]*[A-Za-z0-9])*)+';
+const MEMBER_NAME = '[A-Z][A-Za-z0-9]*';
+const IS_INTERFACE = new RegExp(`^${INTERFACE_NAME}$`);
+const IS_MEMBER = new RegExp(`^${MEMBER_NAME}$`);
+const IS_QUALIFIED = new RegExp(`^${INTERFACE_NAME}\\.${MEMBER_NAME}$`);
 
+export function isInterfaceName(name: string): boolean {
+  return IS_INTERFACE.test(name);
+}
+
+export function isMemberName(name: string): boolean {
+  return IS_MEMBER.test(name);
+}
+
+/** Fully qualified member name: `interface.Member`. */
 export function isQualifiedName(name: string): boolean {
-  return QUALIFIED.test(name);
+  return IS_QUALIFIED.test(name);
 }
 
 /** Splits `iface.Method` into its interface and member parts. */

@@ -1,3 +1,4 @@
+import {expect, test} from '@jest/globals';
 import {readFileSync} from 'node:fs';
 import {VERSION} from '../../service/version.js';
 

@@ -1,3 +1,4 @@
+import {describe, expect, test} from '@jest/globals';
 import fc from 'fast-check';
 import {FrameDecoder, FrameTooLargeError, encodeFrame} from '../../../core/varlink/framing.js';
 

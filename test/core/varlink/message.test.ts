@@ -1,3 +1,4 @@
+import {describe, expect, test} from '@jest/globals';
 import {decodeCall, decodeReply, makeCall, makeErrorReply, makeReply, ProtocolError} from '../../../core/varlink/message.js';
 
 const frame = (s: string) => new TextEncoder().encode(s);

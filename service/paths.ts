@@ -1,10 +1,11 @@
 // Socket paths of wire.md §5: one session hub for the user, or one hub per container (the layout terok-sandbox's
 // supervisor binds), plus the earlier per-container layout that clients still discover.
-import {join} from 'node:path';
+import {isAbsolute, join} from 'node:path';
 
-/** `$XDG_RUNTIME_DIR`, else `/run/user/<uid>`. */
+/** `$XDG_RUNTIME_DIR` when set to an absolute path, else `/run/user/<uid>`. */
 export function runtimeDir(env: NodeJS.ProcessEnv = process.env): string {
-  return env.XDG_RUNTIME_DIR || `/run/user/${process.getuid!()}`;
+  const dir = env.XDG_RUNTIME_DIR;
+  return dir && isAbsolute(dir) ? dir : `/run/user/${process.getuid!()}`;
 }
 
 export interface HubPaths {

@@ -7,7 +7,7 @@ import {join} from 'node:path';
 import {SocketInUseError, UnsafeSocketPathError} from '../../../service/varlink/bind.js';
 import {VarlinkClient} from '../../../service/varlink/client.js';
 import {VarlinkServer} from '../../../service/varlink/server.js';
-import {runtimeDir} from '../../../service/varlink/socket-path.js';
+import {runtimeDir} from '../../../service/paths.js';
 import {FOREIGN_UID} from '../support/foreign-uid.js';
 import {socketDir} from '../support/peers.js';
 import {makeStaleSocket} from '../support/stale-socket.js';

@@ -26,6 +26,7 @@ export interface ReplyChannel {
   readonly connectionId: number;
   /** Writes one message; false when the output queue is above its high-water mark or the connection is gone. */
   write(message: JsonObject): boolean;
+  writeFrame(frame: Uint8Array): boolean;
   /** Resolves once the output queue is below its high-water mark; rejects if the connection closes first. */
   drained(): Promise<void>;
 }
@@ -75,8 +76,13 @@ export class ServerConnection implements ReplyChannel {
   }
 
   write(message: JsonObject): boolean {
+    return this.writeFrame(encodeFrame(message));
+  }
+
+  /** Writes an already encoded frame (JSON text and its NUL). */
+  writeFrame(frame: Uint8Array): boolean {
     if (this.state === 'closed' || !this.socket.writable) return false;
-    const belowHighWater = this.socket.write(encodeFrame(message));
+    const belowHighWater = this.socket.write(frame);
     if (this.socket.writableLength > this.limits.maxQueuedOutputBytes) {
       this.log.warning(`connection ${this.connectionId}: peer is not reading, ${this.socket.writableLength} bytes ` +
         `queued (cap ${this.limits.maxQueuedOutputBytes}); closing it`);

@@ -2,7 +2,7 @@
 // checked against the IDL before a handler runs, limits on connections, message size and queued output.
 import {once} from 'node:events';
 import net from 'node:net';
-import {DEFAULT_MAX_MESSAGE_BYTES} from '../../core/varlink/framing.js';
+import {DEFAULT_MAX_MESSAGE_BYTES, encodeFrame} from '../../core/varlink/framing.js';
 import {makeErrorReply, makeReply} from '../../core/varlink/message.js';
 import type {Call, JsonObject} from '../../core/varlink/message.js';
 import {StandardError, VarlinkError} from '../../core/varlink/errors.js';
@@ -58,6 +58,10 @@ export function requireMore(handler: MethodHandler): MethodHandler {
 }
 
 const log = logger('varlink');
+
+// A streamed reply is often fanned out: one parameters object sent on many connections. It is checked and encoded
+// once, then the same bytes are written to each.
+const encodedStreamReplies = new WeakMap<JsonObject, Uint8Array>();
 
 export class VarlinkServer {
   private readonly registry = new InterfaceRegistry();
@@ -166,8 +170,13 @@ export class VarlinkServer {
         send: (parameters) => {
           if (!call.more) throw new Error(`${call.method}: send() is only for calls with "more"`);
           if (finished || signal.aborted) return false;
-          checkReply(resolved, parameters);
-          return channel.write(makeReply(parameters, true));
+          let frame = encodedStreamReplies.get(parameters);
+          if (!frame) {
+            checkReply(resolved, parameters);
+            frame = encodeFrame(makeReply(parameters, true));
+            encodedStreamReplies.set(parameters, frame);
+          }
+          return channel.writeFrame(frame);
         },
         drained: () => channel.drained(),
       };

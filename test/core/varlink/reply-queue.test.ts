@@ -2,13 +2,14 @@ import {describe, expect, test} from '@jest/globals';
 import {ProtocolError} from '../../../core/varlink/message.js';
 import type {Reply} from '../../../core/varlink/message.js';
 import {ReplyQueue} from '../../../core/varlink/reply-queue.js';
+import type {Waiter} from '../../../core/varlink/reply-queue.js';
 
 const bytes = (...frames: string[]) => new TextEncoder().encode(frames.map((f) => f + '\0').join(''));
 
-function waiter(method = 'a.b.C', more = false) {
+function waiter(method = 'a.b.C', more = false): Waiter & {got: Reply[]; failed: Error[]} {
   const got: Reply[] = [];
   const failed: Error[] = [];
-  return {method, more, got, failed, deliver: (r: Reply) => void got.push(r), fail: (e: Error) => void failed.push(e)};
+  return {method, more, got, failed, deliver: (r) => void got.push(r), fail: (e) => void failed.push(e)};
 }
 
 describe('ReplyQueue', () => {

@@ -19,6 +19,6 @@ export default tseslint.config(
   },
   {
     files: ['**/*.mjs', '**/*.js'],
-    languageOptions: {globals: {console: 'readonly', process: 'readonly'}},
+    languageOptions: {globals: {console: 'readonly', process: 'readonly', URL: 'readonly'}},
   },
 );

@@ -3,9 +3,14 @@
 // than remembered per field. Only gi:// imports: it runs under plain gjs in tests.
 import Gio from 'gi://Gio';
 import GLib from 'gi://GLib';
-import type GObject from 'gi://GObject';
 
 type Undo = () => void;
+
+/** A GObject's signal API (structural: the @girs packages ship more than one GObject declaration). */
+interface SignalSource {
+  connect(signal: string, handler: (...args: never[]) => unknown): number;
+  disconnect(id: number): void;
+}
 
 export class Lifetime {
   #undo = new Set<Undo>();
@@ -23,8 +28,8 @@ export class Lifetime {
     return thing;
   }
 
-  connect(object: GObject.Object, signal: string, handler: (...args: never[]) => unknown): void {
-    const id = object.connect(signal, handler as (...args: unknown[]) => unknown);
+  connect(object: SignalSource, signal: string, handler: (...args: never[]) => unknown): void {
+    const id = object.connect(signal, handler);
     this.defer(() => object.disconnect(id));
   }
 

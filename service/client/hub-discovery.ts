@@ -1,0 +1,199 @@
+// Finds every hub socket (wire.md §5): the session hub R/terok-clearance.sock, the per-container hubs
+// R/terok/clearance/<id>/hub.sock and the earlier layout R/terok/clearance/<id>.sock. Sockets are followed as they
+// appear and vanish by watching the directories (inotify through fs.watch), the parents too while they do not exist
+// yet; every change triggers a rescan, which also re-arms the watches. A slow periodic rescan catches anything a
+// watch missed (a directory replaced between two events, a watch that failed).
+import {lstatSync, readdirSync, watch, type FSWatcher} from 'node:fs';
+import {basename, join} from 'node:path';
+import {logger, type Logger} from '../log.js';
+import {CONTAINER_ID, hubSearchRoots, runtimeDir} from '../paths.js';
+import {realTime, type Scheduler} from './scheduler.js';
+
+export type HubLayout = 'session' | 'container' | 'container-earlier';
+
+export interface HubSocket {
+  readonly path: string;
+  readonly layout: HubLayout;
+  /** The container id of a per-container hub, "" for the session hub. */
+  readonly container: string;
+}
+
+/** How a hub is named to the operator: "session", or its container id. */
+export function hubLabel(hub: HubSocket): string {
+  return hub.layout === 'session' ? 'session' : hub.container;
+}
+
+export interface DiscoveryListener {
+  added(hub: HubSocket): void;
+  removed(hub: HubSocket): void;
+}
+
+export interface DiscoveryOptions {
+  runtimeDir?: string;
+  /** The safety-net rescan period. */
+  rescanMs?: number;
+  scheduler?: Scheduler;
+  log?: Logger;
+}
+
+const EARLIER_SOCKET = /^([0-9a-f]{12})\.sock$/;
+/** Coalesces a burst of directory events (a hub binding creates and links a temporary name) into one rescan. */
+const SETTLE_MS = 20;
+
+/** Every hub socket present now, session first, then by path. */
+export function scanHubSockets(runtime: string = runtimeDir()): HubSocket[] {
+  const found: HubSocket[] = [];
+  const {session, perContainerDir: dir} = hubSearchRoots(runtime);
+  if (isSocket(session)) found.push({path: session, layout: 'session', container: ''});
+  const perContainer: HubSocket[] = [];
+  for (const entry of listDir(dir)) {
+    const earlier = EARLIER_SOCKET.exec(entry);
+    if (earlier && isSocket(join(dir, entry))) {
+      perContainer.push({path: join(dir, entry), layout: 'container-earlier', container: earlier[1]!});
+    } else if (CONTAINER_ID.test(entry) && isSocket(join(dir, entry, 'hub.sock'))) {
+      perContainer.push({path: join(dir, entry, 'hub.sock'), layout: 'container', container: entry});
+    }
+  }
+  perContainer.sort((a, b) => a.path.localeCompare(b.path));
+  return [...found, ...perContainer];
+}
+
+export class HubDiscovery {
+  readonly #runtime: string;
+  readonly #rescanMs: number;
+  readonly #scheduler: Scheduler;
+  readonly #log: Logger;
+  readonly #hubs = new Map<string, HubSocket>();
+  readonly #watchers = new Map<string, FSWatcher>();
+  #cancelSettle: (() => void) | null = null;
+  #cancelRescan: (() => void) | null = null;
+  #running = false;
+
+  constructor(private readonly listener: DiscoveryListener, options: DiscoveryOptions = {}) {
+    this.#runtime = options.runtimeDir ?? runtimeDir();
+    this.#rescanMs = options.rescanMs ?? 30_000;
+    this.#scheduler = options.scheduler ?? realTime;
+    this.#log = options.log ?? logger('hub-discovery');
+  }
+
+  /** Scans at once (the listener hears about every hub present before start returns), then follows changes. */
+  start(): void {
+    if (this.#running) return;
+    this.#running = true;
+    this.rescan();
+  }
+
+  /** The hubs found by the last scan. */
+  hubs(): HubSocket[] {
+    return [...this.#hubs.values()];
+  }
+
+  rescan(): void {
+    if (!this.#running) return;
+    this.#cancelRescan?.();
+    this.#armWatches();
+    const now = new Map(scanHubSockets(this.#runtime).map((hub) => [hub.path, hub]));
+    for (const [path, hub] of this.#hubs) {
+      if (now.has(path)) continue;
+      this.#hubs.delete(path);
+      this.listener.removed(hub);
+    }
+    for (const [path, hub] of now) {
+      if (this.#hubs.has(path)) continue;
+      this.#hubs.set(path, hub);
+      this.listener.added(hub);
+    }
+    this.#cancelRescan = this.#scheduler.after(this.#rescanMs, () => this.rescan());
+  }
+
+  close(): void {
+    this.#running = false;
+    this.#cancelSettle?.();
+    this.#cancelRescan?.();
+    this.#cancelSettle = this.#cancelRescan = null;
+    for (const watcher of this.#watchers.values()) watcher.close();
+    this.#watchers.clear();
+    this.#hubs.clear();
+  }
+
+  /**
+   * Watches R, R/terok, R/terok/clearance and each R/terok/clearance/<id>/ that exists, and only those: a watch on
+   * a directory that is gone is closed (a new directory at that path needs a new watch).
+   */
+  #armWatches(): void {
+    const {session, perContainerDir: dir} = hubSearchRoots(this.#runtime);
+    const sessionName = basename(session);
+    const wanted = new Map<string, (name: string | null) => boolean>([
+      [this.#runtime, (name) => name === null || name === sessionName || name === 'terok'],
+      [join(this.#runtime, 'terok'), (name) => name === null || name === 'clearance'],
+      [dir, () => true],
+    ]);
+    for (const entry of listDir(dir)) {
+      if (CONTAINER_ID.test(entry)) wanted.set(join(dir, entry), (name) => name === null || name === 'hub.sock');
+    }
+    for (const [path, watcher] of this.#watchers) {
+      if (wanted.has(path) && isDirectory(path)) continue;
+      watcher.close();
+      this.#watchers.delete(path);
+    }
+    for (const [path, relevant] of wanted) {
+      if (this.#watchers.has(path) || !isDirectory(path)) continue;
+      const self = basename(path);
+      const drop = (watcher: FSWatcher) => {
+        watcher.close();
+        if (this.#watchers.get(path) === watcher) this.#watchers.delete(path);
+        this.#settle();
+      };
+      try {
+        const watcher: FSWatcher = watch(path, {persistent: false}, (_type, name) => {
+          const entry = name === null ? null : basename(String(name));
+          // The directory itself was removed (inotify names it): this watch is dead even if a new directory
+          // appears at the path at once, so the rescan must arm a new one. A child of the same name only costs
+          // a re-arm.
+          if (entry === self) drop(watcher);
+          else if (relevant(entry)) this.#settle();
+        });
+        watcher.on('error', (e) => {
+          this.#log.debug(`watch on ${path} ended: ${e.message}`);
+          drop(watcher);
+        });
+        this.#watchers.set(path, watcher);
+      } catch (e) {
+        // Gone between the check and the watch, or out of inotify watches: the periodic rescan still covers it.
+        this.#log.debug(`cannot watch ${path}: ${(e as Error).message}`);
+      }
+    }
+  }
+
+  #settle(): void {
+    if (!this.#running || this.#cancelSettle) return;
+    this.#cancelSettle = this.#scheduler.after(SETTLE_MS, () => {
+      this.#cancelSettle = null;
+      this.rescan();
+    });
+  }
+}
+
+function listDir(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
+function isSocket(path: string): boolean {
+  try {
+    return lstatSync(path).isSocket();
+  } catch {
+    return false;
+  }
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return lstatSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,149 @@
+// `terok-clearance watch`: every hub merged into one prompt list at the terminal, answered with short commands; or,
+// with --json, the raw event stream as JSON lines for scripts. Quitting answers nothing.
+import {clearLine, createInterface, cursorTo} from 'node:readline';
+import {escapeTerminal} from '../../core/clearance/escape.js';
+import type {VerdictAction} from '../../core/clearance/verdict.js';
+import {HubSet} from '../client/hub-set.js';
+import {PromptSession} from '../client/prompt-session.js';
+import {EXIT} from '../exit-codes.js';
+import {eventLine, hubStatusLine} from './event-json.js';
+import {parseOperatorCommand, type OperatorCommand} from './operator-command.js';
+import {paintFor} from './paint.js';
+import {WatchScreen} from './watch-screen.js';
+
+export const summary = 'follow every hub and answer blocked connections at a terminal prompt (--json: event stream)';
+
+const HELP = `usage: terok-clearance watch [--json]
+
+Follows every hub (the session hub and the per-container hubs, as their sockets come and go) and lists the
+blocked connections waiting for a verdict. Commands at the prompt:
+  a N / d N   allow / deny request [N]
+  A C / D C   allow / deny every pending request of container C (number from the list, or container id)
+  l           list pending requests, containers, hubs and alerts
+  h           help
+  q           quit (answers nothing: pending requests stay blocked)
+Colour only on a terminal, and never with NO_COLOR set.
+
+  --json   no prompt: one JSON line per event, {"hub": SOCKET_PATH, "event": CLEARANCE_EVENT} (with
+           "catch_up": true for requests that were already pending when the hub was reached), and one per hub
+           status change, {"hub": SOCKET_PATH, "status": "connected"|"unavailable"|..., "reason": TEXT}.
+           Runs until interrupted.
+
+exit codes: 0 on quit or interrupt, 2 usage error
+`;
+
+export async function run(args: string[]): Promise<number> {
+  if (args.includes('--help') || args.includes('-h')) {
+    process.stdout.write(HELP);
+    return EXIT.OK;
+  }
+  const unknown = args.filter((a) => a !== '--json');
+  if (unknown.length > 0) {
+    process.stderr.write(`terok-clearance watch: unexpected argument '${escapeTerminal(unknown[0]!)}'\n${HELP}`);
+    return EXIT.USAGE;
+  }
+  return args.includes('--json') ? streamJson() : interactive();
+}
+
+/** `stopped` resolves on SIGINT, SIGTERM or stop(). */
+function stopSignal(): {stopped: Promise<void>; stop(): void} {
+  let stop!: () => void;
+  const stopped = new Promise<void>((resolve) => (stop = resolve));
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  void stopped.then(() => {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+  });
+  return {stopped, stop};
+}
+
+async function streamJson(): Promise<number> {
+  const {stopped, stop} = stopSignal();
+  const out = process.stdout;
+  out.on('error', stop); // the reader went away (EPIPE)
+  const write = (line: string) => {
+    if (!out.destroyed) out.write(line);
+  };
+  const hubs = new HubSet({
+    hubAdded: () => {},
+    hubRemoved: (hub) => write(hubStatusLine(hub.id, 'removed', 'its socket was removed')),
+    hubState: (hub) => write(hubStatusLine(hub.id, hub.state.status, hub.state.reason)),
+    snapshot: (hub, pending) => {
+      for (const event of pending ?? []) write(eventLine(hub.id, event, true));
+    },
+    event: (hub, event) => write(eventLine(hub.id, event)),
+  });
+  hubs.start();
+  await stopped;
+  await hubs.close();
+  return EXIT.OK;
+}
+
+async function interactive(): Promise<number> {
+  const out = process.stdout;
+  const tty = Boolean(process.stdin.isTTY && out.isTTY);
+  const rl = createInterface({input: process.stdin, output: out, terminal: tty, prompt: 'clearance> '});
+  const print = (lines: string[]) => {
+    if (lines.length === 0) return;
+    if (tty) {
+      // Above the prompt, which is then redrawn with what the operator had typed so far.
+      cursorTo(out, 0);
+      clearLine(out, 0);
+    }
+    out.write(lines.join('\n') + '\n');
+    if (tty) rl.prompt(true);
+  };
+  const session = new PromptSession({
+    changes: (changes) => print(screen.changes(changes)),
+    hub: (hub, what) => print(screen.hub(hub, what)),
+  });
+  const screen = new WatchScreen(session.model, {paint: paintFor(out)});
+
+  const {stopped, stop} = stopSignal();
+  rl.on('close', stop); // end of input (Ctrl-D)
+  rl.on('SIGINT', stop); // Ctrl-C while readline owns the terminal
+  rl.on('line', (line) => {
+    const command = parseOperatorCommand(line);
+    if (command.kind === 'quit') stop();
+    else print(respond(command));
+  });
+
+  print([screen.message('info', 'terok-clearance watch: a N allow, d N deny, A C / D C a whole container, l list, h help, q quit')]);
+  session.start();
+  await stopped;
+  rl.close();
+  await session.close();
+  return EXIT.OK;
+
+  function respond(command: Exclude<OperatorCommand, {kind: 'quit'}>): string[] {
+    switch (command.kind) {
+      case 'nothing': return [];
+      case 'invalid': return [screen.message('error', command.message)];
+      case 'help': return screen.help();
+      case 'list': return screen.list(session.hubs.hubs());
+      case 'answer': return answerOne(command.number, command.action);
+      case 'answer-container': return answerContainer(command.container, command.action);
+    }
+  }
+
+  function answerOne(number: number, action: VerdictAction): string[] {
+    const prompt = session.model.byNumber(number);
+    if (!prompt) return [screen.message('error', `no pending request [${number}] (l lists them)`)];
+    const sent = session.answer(prompt.key, action);
+    if (!sent) return [screen.message('info', `[${number}] is already being answered`)];
+    void sent.catch((e: unknown) => print([screen.message('error', `[${number}]: ${String(e)}`)]));
+    return [screen.message('info', `[${number}] ${action === 'allow' ? 'allowing' : 'denying'} ${prompt.target}...`)];
+  }
+
+  function answerContainer(ref: string, action: VerdictAction): string[] {
+    const container = screen.containerFor(ref);
+    if (!container) return [screen.message('error', `no container ${ref} with pending requests (l lists them)`)];
+    const label = screen.containerLabel(container);
+    const sent = session.answerContainer(container, action);
+    if (!sent) return [screen.message('info', `${label}: its requests are already being answered`)];
+    void sent.done.catch((e: unknown) => print([screen.message('error', `${label}: ${String(e)}`)]));
+    const verb = action === 'allow' ? 'allowing' : 'denying';
+    return [screen.message('info', `${label}: ${verb} ${sent.count} request${sent.count === 1 ? '' : 's'}...`)];
+  }
+}

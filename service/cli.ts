@@ -10,6 +10,11 @@ interface Command {
 const COMMANDS: Record<string, () => Promise<Command>> = {
   install: async () => (await import('./commands/install.js')).install,
   uninstall: async () => (await import('./commands/install.js')).uninstall,
+  notify: () => import('./commands/notify.js'),
+  watch: () => import('./terminal/watch.js'),
+  pending: () => import('./terminal/pending.js'),
+  allow: async () => (await import('./terminal/answer.js')).allow,
+  deny: async () => (await import('./terminal/answer.js')).deny,
 };
 
 function usage(): string {

@@ -16,8 +16,15 @@ afterAll(async () => {
   await shell?.stop();
 });
 
-async function state(): Promise<string> {
-  return /State: (\S+)/.exec(await shell.asTester(['gnome-extensions', 'info', UUID]))?.[1] ?? 'unknown';
+/** The extension's state once it is `expected`, or whatever it is after 3 s (enabling reacts to GSettings). */
+async function state(expected: string): Promise<string> {
+  let current = 'unknown';
+  for (let i = 0; i < 30; i++) {
+    current = /State: (\S+)/.exec(await shell.asTester(['gnome-extensions', 'info', UUID]))?.[1] ?? 'unknown';
+    if (current === expected) break;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return current;
 }
 
 /** Whether the shell's connection owns our name (polled: owning and releasing are asynchronous). */
@@ -67,7 +74,7 @@ describe('extension lifecycle in GNOME Shell', () => {
       '-type', 'f', '-printf', '%P\\n']);
     expect(installed.split('\n').filter(Boolean).sort()).toEqual(['extension.js', 'metadata.json', 'prefs.js',
       'schemas/gschemas.compiled', 'schemas/org.gnome.shell.extensions.terok-clearance.gschema.xml']);
-    expect(await state()).toBe('ACTIVE');
+    expect(await state('ACTIVE')).toBe('ACTIVE');
     expect(await shell.eval(`return ${indicator}?.mapped ?? 'missing';`)).toBe(true);
     expect(await ownsBusName(true)).toBe(true);
   });
@@ -82,13 +89,13 @@ describe('extension lifecycle in GNOME Shell', () => {
 
   test('disable leaves nothing behind; enable again works', async () => {
     await shell.asTester(['gnome-extensions', 'disable', UUID]);
-    expect(await state()).not.toBe('ACTIVE');
+    expect(await state('INACTIVE')).toBe('INACTIVE');
     expect(await shell.eval(`return ${indicator} === undefined;`)).toBe(true);
     expect(await leftovers()).toEqual([]);
     expect(await ownsBusName(false)).toBe(false);
 
     await shell.asTester(['gnome-extensions', 'enable', UUID]);
-    expect(await state()).toBe('ACTIVE');
+    expect(await state('ACTIVE')).toBe('ACTIVE');
     expect(await ownsBusName(true)).toBe(true);
     expect(await openMenuByClick()).toBe(true);
     expect(await menuTexts()).toEqual(['Clearance service not running', 'PopupSeparatorMenuItem', 'Preferences…']);

@@ -11,11 +11,12 @@ export class FrameTooLargeError extends Error {
   }
 }
 
+/** Splits a byte stream at a delimiter byte: NUL for varlink; the reader socket's NDJSON passes a newline. */
 export class FrameDecoder {
   private parts: Uint8Array[] = [];
   private partBytes = 0;
 
-  constructor(readonly maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES) {}
+  constructor(readonly maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES, readonly delimiter = 0) {}
 
   /** Bytes of an incomplete message held so far. */
   get pendingBytes(): number {
@@ -23,17 +24,17 @@ export class FrameDecoder {
   }
 
   /**
-   * Feeds received bytes; returns the complete frames (without their NUL), in order.
+   * Feeds received bytes; returns the complete frames (without their delimiter), in order.
    * Throws FrameTooLargeError once a message (complete or not) exceeds the cap; the decoder is then unusable.
    */
   push(chunk: Uint8Array): Uint8Array[] {
     const frames: Uint8Array[] = [];
     let start = 0;
-    for (let nul = chunk.indexOf(0, start); nul !== -1; nul = chunk.indexOf(0, start)) {
-      const piece = chunk.subarray(start, nul);
+    for (let end = chunk.indexOf(this.delimiter, start); end !== -1; end = chunk.indexOf(this.delimiter, start)) {
+      const piece = chunk.subarray(start, end);
       this.check(this.partBytes + piece.length);
       frames.push(this.parts.length === 0 ? piece.slice() : this.join(piece));
-      start = nul + 1;
+      start = end + 1;
     }
     if (start < chunk.length) {
       const rest = chunk.subarray(start);

@@ -11,7 +11,6 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   install: async () => (await import('./commands/install.js')).install,
   uninstall: async () => (await import('./commands/install.js')).uninstall,
   notify: () => import('./commands/notify.js'),
-  notify: () => import('./commands/notify.js'),
   watch: () => import('./terminal/watch.js'),
   pending: () => import('./terminal/pending.js'),
   allow: async () => (await import('./terminal/answer.js')).allow,

@@ -10,6 +10,7 @@ interface Command {
 const COMMANDS: Record<string, () => Promise<Command>> = {
   install: async () => (await import('./commands/install.js')).install,
   uninstall: async () => (await import('./commands/install.js')).uninstall,
+  status: async () => (await import('./commands/status.js')).status,
   notify: () => import('./commands/notify.js'),
   watch: () => import('./terminal/watch.js'),
   pending: () => import('./terminal/pending.js'),

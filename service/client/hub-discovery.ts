@@ -42,20 +42,31 @@ const SETTLE_MS = 20;
 
 /** Every hub socket present now, session first, then by path. */
 export function scanHubSockets(runtime: string = runtimeDir()): HubSocket[] {
-  const found: HubSocket[] = [];
+  return [...scan(runtime).keys()];
+}
+
+/**
+ * The hub sockets present, each with the identity of the file: a hub that restarted bound a new socket at the same
+ * path, possibly within one settle period, and is a new hub all the same. Inode numbers are reused at once on some
+ * file systems, so the change time (the socket's creation) is part of it.
+ */
+function scan(runtime: string): Map<HubSocket, string> {
+  const found = new Map<HubSocket, string>();
   const {session, perContainerDir: dir} = hubSearchRoots(runtime);
-  if (isSocket(session)) found.push({path: session, layout: 'session', container: ''});
-  const perContainer: HubSocket[] = [];
+  const sessionId = socketIdentity(session);
+  if (sessionId) found.set({path: session, layout: 'session', container: ''}, sessionId);
+  const perContainer: [HubSocket, string][] = [];
   for (const entry of listDir(dir)) {
     const earlier = EARLIER_SOCKET.exec(entry);
-    if (earlier && isSocket(join(dir, entry))) {
-      perContainer.push({path: join(dir, entry), layout: 'container-earlier', container: earlier[1]!});
-    } else if (CONTAINER_ID.test(entry) && isSocket(join(dir, entry, 'hub.sock'))) {
-      perContainer.push({path: join(dir, entry, 'hub.sock'), layout: 'container', container: entry});
-    }
+    const path = earlier ? join(dir, entry) : join(dir, entry, 'hub.sock');
+    const identity = earlier || CONTAINER_ID.test(entry) ? socketIdentity(path) : null;
+    if (identity === null) continue;
+    perContainer.push([earlier ? {path, layout: 'container-earlier', container: earlier[1]!}
+      : {path, layout: 'container', container: entry}, identity]);
   }
-  perContainer.sort((a, b) => a.path.localeCompare(b.path));
-  return [...found, ...perContainer];
+  perContainer.sort(([a], [b]) => a.path.localeCompare(b.path));
+  for (const [hub, identity] of perContainer) found.set(hub, identity);
+  return found;
 }
 
 export class HubDiscovery {
@@ -63,7 +74,7 @@ export class HubDiscovery {
   readonly #rescanMs: number;
   readonly #scheduler: Scheduler;
   readonly #log: Logger;
-  readonly #hubs = new Map<string, HubSocket>();
+  readonly #hubs = new Map<string, {hub: HubSocket; identity: string}>();
   readonly #watchers = new Map<string, FSWatcher>();
   #cancelSettle: (() => void) | null = null;
   #cancelRescan: (() => void) | null = null;
@@ -85,23 +96,23 @@ export class HubDiscovery {
 
   /** The hubs found by the last scan. */
   hubs(): HubSocket[] {
-    return [...this.#hubs.values()];
+    return [...this.#hubs.values()].map((e) => e.hub);
   }
 
   rescan(): void {
     if (!this.#running) return;
     this.#cancelRescan?.();
     this.#armWatches();
-    const now = new Map(scanHubSockets(this.#runtime).map((hub) => [hub.path, hub]));
-    for (const [path, hub] of this.#hubs) {
-      if (now.has(path)) continue;
+    const now = new Map([...scan(this.#runtime)].map(([hub, identity]) => [hub.path, {hub, identity}]));
+    for (const [path, known] of this.#hubs) {
+      if (now.get(path)?.identity === known.identity) continue;
       this.#hubs.delete(path);
-      this.listener.removed(hub);
+      this.listener.removed(known.hub);
     }
-    for (const [path, hub] of now) {
+    for (const [path, found] of now) {
       if (this.#hubs.has(path)) continue;
-      this.#hubs.set(path, hub);
-      this.listener.added(hub);
+      this.#hubs.set(path, found);
+      this.listener.added(found.hub);
     }
     this.#cancelRescan = this.#scheduler.after(this.#rescanMs, () => this.rescan());
   }
@@ -182,11 +193,12 @@ function listDir(dir: string): string[] {
   }
 }
 
-function isSocket(path: string): boolean {
+function socketIdentity(path: string): string | null {
   try {
-    return lstatSync(path).isSocket();
+    const stat = lstatSync(path, {bigint: true});
+    return stat.isSocket() ? `${stat.dev}:${stat.ino}:${stat.ctimeNs}` : null;
   } catch {
-    return false;
+    return null;
   }
 }
 

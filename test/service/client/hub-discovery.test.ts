@@ -110,6 +110,24 @@ describe('HubDiscovery follows sockets through directory watches', () => {
     }
   });
 
+  test('a socket replaced at the same path (a hub restarted) is reported as gone and found again', async () => {
+    const r = recorder();
+    const discovery = new HubDiscovery(r.listener, {runtimeDir: runtime, rescanMs: 3_600_000});
+    const path = join(runtime, 'terok-clearance.sock');
+    const first = await listen(path);
+    discovery.start();
+    try {
+      expect(r.log).toEqual(['+session:']);
+      // A new socket file where the old one was, faster than one settle period: only its identity tells.
+      await closeServer(first);
+      await listen(path);
+      await until(() => r.log.length === 3, 'replacement seen');
+      expect(r.log).toEqual(['+session:', '-session:', '+session:']);
+    } finally {
+      discovery.close();
+    }
+  });
+
   test('after close nothing is reported', async () => {
     const r = recorder();
     const discovery = new HubDiscovery(r.listener, {runtimeDir: runtime, rescanMs: 3_600_000});

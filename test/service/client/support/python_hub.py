@@ -75,7 +75,8 @@ class Clearance(VarlinkInterface, name=IFACE):
         for queue in self.subscribers:
             queue.put_nowait(event)
 
-    @varlinkmethod(return_parameter="event")
+    # Without delay_generator each event would be held back until the next one (to mark the last reply).
+    @varlinkmethod(return_parameter="event", delay_generator=False)
     async def Subscribe(self) -> typing.AsyncIterator[ClearanceEvent]:
         queue: asyncio.Queue[ClearanceEvent] = asyncio.Queue()
         self.subscribers.add(queue)

@@ -1,0 +1,182 @@
+// The reader socket (wire.md §4): terok-shield's readers write NDJSON lines, we turn each into a ClearanceEvent.
+// Only our own uid may write (SO_PEERCRED, checked before a byte is read); a line over 64 KiB closes that
+// connection alone; bad lines are logged (within a budget, so a hostile writer cannot flood the journal) and
+// skipped. We never write back.
+import {once} from 'node:events';
+import net from 'node:net';
+import type {ClearanceEvent} from '../../core/clearance/event.js';
+import {MAX_READER_LINE_BYTES, translateReaderLine} from '../../core/clearance/reader-line.js';
+import {FrameDecoder, FrameTooLargeError} from '../../core/varlink/framing.js';
+import {logger, type Logger} from '../log.js';
+import {peerCredentials, peerCredentialsUnavailable, type PeerCredentials} from '../peercred/peer-credentials.js';
+import {bindUnixSocket, LISTEN_BACKLOG, type BoundSocket} from '../varlink/bind.js';
+import {DEFAULT_RECORDS_PER_SECOND, LogBudget} from './log-budget.js';
+
+const NEWLINE = 0x0a;
+
+export const DEFAULT_MAX_READERS = 1024;
+
+/** Reads the identity of a connected peer; null when that cannot be known (see service/peercred). */
+export interface PeerCheck {
+  read(socket: net.Socket): PeerCredentials | null;
+  /** Why peers cannot be identified, or null when they can. */
+  unavailable(): string | null;
+}
+
+export interface ReaderIngesterOptions {
+  /** Each accepted event, in the order its connection delivered it. Exceptions are logged, never fatal. */
+  onEvent(event: ClearanceEvent): void;
+  maxLineBytes?: number;
+  /** Simultaneous reader connections; one more is closed at once. */
+  maxConnections?: number;
+  /** Log records per connection (and for refusals, per ingester) per second before the rest are only counted. */
+  logRecordsPerSecond?: number;
+  peerCheck?: PeerCheck;
+  log?: Logger;
+}
+
+export type ListenTarget = {path: string} | {fd: number};
+
+const ADDON_PEER_CHECK: PeerCheck = {read: peerCredentials, unavailable: peerCredentialsUnavailable};
+
+export class ReaderIngester {
+  private readonly connections = new Set<net.Socket>();
+  private readonly decoder = new TextDecoder('utf-8');
+  private readonly log: Logger;
+  private readonly refusals: LogBudget;
+  private readonly uid = process.getuid!();
+  private nextId = 1;
+  private closing?: Promise<void>;
+
+  private constructor(
+    private readonly server: net.Server,
+    private readonly endpoint: string,
+    private readonly bound: BoundSocket | undefined,
+    private readonly options: ReaderIngesterOptions,
+  ) {
+    this.log = options.log ?? logger('ingester');
+    this.refusals = new LogBudget(this.log, endpoint, this.perSecond);
+  }
+
+  /** Binds the reader socket (hardened, wire.md §5) or adopts an inherited listening fd, and starts accepting. */
+  static async listen(target: ListenTarget, options: ReaderIngesterOptions): Promise<ReaderIngester> {
+    // pauseOnConnect: nothing is read from a connection until its peer has been checked.
+    const server = net.createServer({pauseOnConnect: true});
+    server.maxConnections = options.maxConnections ?? DEFAULT_MAX_READERS;
+    let bound: BoundSocket | undefined;
+    if ('path' in target) {
+      bound = await bindUnixSocket(target.path, server);
+    } else {
+      const listening = once(server, 'listening');
+      server.listen({fd: target.fd, backlog: LISTEN_BACKLOG});
+      await listening;
+    }
+    const ingester = new ReaderIngester(server, 'path' in target ? target.path : `fd ${target.fd}`, bound, options);
+    ingester.start();
+    return ingester;
+  }
+
+  get path(): string | undefined {
+    return this.bound?.path;
+  }
+
+  get connectionCount(): number {
+    return this.connections.size;
+  }
+
+  /** Stops accepting, drops every reader connection and removes our socket file. Idempotent. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+      for (const socket of this.connections) socket.destroy();
+      await closed;
+      this.refusals.flush();
+      await this.bound?.release();
+    })();
+    return this.closing;
+  }
+
+  private get perSecond(): number {
+    return this.options.logRecordsPerSecond ?? DEFAULT_RECORDS_PER_SECOND;
+  }
+
+  private get peerCheck(): PeerCheck {
+    return this.options.peerCheck ?? ADDON_PEER_CHECK;
+  }
+
+  private start(): void {
+    const unavailable = this.peerCheck.unavailable();
+    if (unavailable) {
+      this.log.warning(`${this.endpoint}: cannot check which uid a reader runs as (${unavailable}); `
+        + 'only the socket permissions (0600 in a 0700 directory) keep other users out');
+    }
+    this.server.on('connection', (socket) => this.accept(socket));
+    this.server.on('drop', () => this.refusals.note('warning',
+      `refused a reader connection: ${this.server.maxConnections} readers already connected`));
+    this.server.on('error', (e) => this.log.error(`${this.endpoint}: ${e.message}`));
+    this.log.info(`listening for reader events on ${this.endpoint}`);
+  }
+
+  private accept(socket: net.Socket): void {
+    const id = this.nextId++;
+    let peer: PeerCredentials | null;
+    try {
+      peer = this.peerCheck.read(socket);
+    } catch (e) {
+      this.refusals.note('warning', `refused reader connection #${id}: cannot identify its peer (${(e as Error).message})`);
+      socket.destroy();
+      return;
+    }
+    if (peer && peer.uid !== this.uid) {
+      this.refusals.note('warning',
+        `refused reader connection #${id} from uid ${peer.uid} (pid ${peer.pid}): only uid ${this.uid} may write events`);
+      socket.destroy();
+      return;
+    }
+    const label = peer ? `reader #${id} (pid ${peer.pid})` : `reader #${id}`;
+    this.serve(socket, new LogBudget(this.log, `${this.endpoint}: ${label}`, this.perSecond));
+  }
+
+  private serve(socket: net.Socket, budget: LogBudget): void {
+    const lines = new FrameDecoder(this.options.maxLineBytes ?? MAX_READER_LINE_BYTES, NEWLINE);
+    this.connections.add(socket);
+    socket.on('data', (chunk: Buffer) => {
+      let complete: Uint8Array[];
+      try {
+        complete = lines.push(chunk);
+      } catch (e) {
+        if (!(e instanceof FrameTooLargeError)) throw e;
+        budget.note('warning', `line longer than ${e.limit} bytes; closing this connection`);
+        socket.destroy();
+        return;
+      }
+      for (const line of complete) {
+        if (socket.destroyed) return; // closed by close() while delivering this chunk
+        this.deliver(line, budget);
+      }
+    });
+    // A last line without its newline is a record cut short (the writer died mid-write): dropped, not guessed at.
+    socket.on('end', () => {
+      if (lines.pendingBytes > 0) budget.note('warning', `closed mid-line; ${lines.pendingBytes} bytes dropped`);
+    });
+    socket.on('error', (e) => budget.note('debug', `connection error: ${e.message}`));
+    socket.on('close', () => {
+      this.connections.delete(socket);
+      budget.flush();
+    });
+    socket.resume();
+  }
+
+  private deliver(bytes: Uint8Array, budget: LogBudget): void {
+    const result = translateReaderLine(this.decoder.decode(bytes));
+    if (result.kind === 'dropped') {
+      budget.note(result.level, result.reason);
+    } else if (result.kind === 'event') {
+      try {
+        this.options.onEvent(result.event);
+      } catch (e) {
+        budget.note('warning', `event handler failed on a ${result.event.type} event: ${(e as Error).message}`);
+      }
+    }
+  }
+}

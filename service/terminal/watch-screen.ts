@@ -148,6 +148,8 @@ export class WatchScreen {
       case 'updated': return this.#updated(change.prompt);
       case 'failed': {
         const {prompt, result} = change;
+        // Our own verdict's failure comes twice: from the hub's event while it is in flight, then when it settles.
+        if (prompt.inFlight !== null) return [];
         return [this.#line(p.failed,
           `[${prompt.number}] ${resultText(result)}; still pending: a ${prompt.number} or d ${prompt.number} to answer again`)];
       }

@@ -99,6 +99,13 @@ async function interactive(): Promise<number> {
     hub: (hub, what) => print(screen.hub(hub, what)),
   });
   const screen = new WatchScreen(session.model, {paint: paintFor(out)});
+  // Verdicts still on their way when the operator quits (or input ends) get their answer shown first.
+  const inFlight = new Set<Promise<void>>();
+  const track = (verdict: Promise<void>, what: string) => {
+    const settled = verdict.catch((e: unknown) => print([screen.message('error', `${what}: ${String(e)}`)]));
+    inFlight.add(settled);
+    void settled.then(() => inFlight.delete(settled));
+  };
 
   const {stopped, stop} = stopSignal();
   rl.on('close', stop); // end of input (Ctrl-D)
@@ -113,6 +120,7 @@ async function interactive(): Promise<number> {
   session.start();
   await stopped;
   rl.close();
+  await Promise.all(inFlight);
   await session.close();
   return EXIT.OK;
 
@@ -132,7 +140,7 @@ async function interactive(): Promise<number> {
     if (!prompt) return [screen.message('error', `no pending request [${number}] (l lists them)`)];
     const sent = session.answer(prompt.key, action);
     if (!sent) return [screen.message('info', `[${number}] is already being answered`)];
-    void sent.catch((e: unknown) => print([screen.message('error', `[${number}]: ${String(e)}`)]));
+    track(sent, `[${number}]`);
     return [screen.message('info', `[${number}] ${action === 'allow' ? 'allowing' : 'denying'} ${prompt.target}...`)];
   }
 
@@ -142,7 +150,7 @@ async function interactive(): Promise<number> {
     const label = screen.containerLabel(container);
     const sent = session.answerContainer(container, action);
     if (!sent) return [screen.message('info', `${label}: its requests are already being answered`)];
-    void sent.done.catch((e: unknown) => print([screen.message('error', `${label}: ${String(e)}`)]));
+    track(sent.done, label);
     const verb = action === 'allow' ? 'allowing' : 'denying';
     return [screen.message('info', `${label}: ${verb} ${sent.count} request${sent.count === 1 ? '' : 's'}...`)];
   }

@@ -59,7 +59,7 @@ describe('watch in a terminal', () => {
     await pane.type('a 1');
     await pane.waitForText('[1] allowing registry.example.net...');
     // The container's identity is the latest one its dossier gave: the hostile name, escaped.
-    screen = await pane.waitForText('[1] Allowed: registry.example.net (warp/t42 · \uFFFD[31mred\uFFFD[0m)');
+    await pane.waitForText('[1] Allowed: registry.example.net (warp/t42 · \uFFFD[31mred\uFFFD[0m)');
     expect(hub.shield.calls).toEqual([[C1, 'registry.example.net', 'allow']]);
 
     await pane.type('a 1');
@@ -125,7 +125,8 @@ describe('watch in a terminal', () => {
     await pane.type('a 1');
     await pane.waitForText('[1] Allowed');
     // tmux re-encodes what it shows: green (32) is set, possibly among other attributes, before the line.
-    expect(await pane.capture(true)).toMatch(/\x1b\[[0-9;]*\b32m(?:\x1b\[[0-9;]*m)*\[1\] Allowed: registry\.example\.net/);
+    const sgr = '\x1b\\[[0-9;]*m';
+    expect(await pane.capture(true)).toMatch(new RegExp(`\x1b\\[[0-9;]*\\b32m(?:${sgr})*\\[1\\] Allowed: registry\\.example\\.net`));
     await pane.kill();
 
     hub.hub.ingest(blocked(2));

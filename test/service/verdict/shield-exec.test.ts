@@ -3,7 +3,8 @@ import {afterAll, expect, test} from '@jest/globals';
 import {chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
-import {runShield, stderrSnippet, STDERR_CAP_BYTES} from '../../service/verdict/shield-exec.js';
+import {runShield, stderrSnippet, STDERR_CAP_BYTES} from '../../../service/verdict/shield-exec.js';
+import {distModule} from '../support/peers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'shield-exec-'));
 afterAll(() => rmSync(dir, {recursive: true, force: true}));
@@ -35,7 +36,7 @@ test('success: exit 0 is ok, the argv arrives exactly as given, no shell in betw
 
 test('the simulated shield, run as the real one would be', async () => {
   const state = join(dir, 'simulated.list');
-  const simulated = new URL('../../dist/service/verdict/simulated-shield.js', import.meta.url).pathname;
+  const simulated = distModule('service/verdict/simulated-shield.ts');
   const shield = script(`TEROK_SIMULATED_SHIELD_STATE='${state}' exec '${process.execPath}' '${simulated}' "$@"`);
   expect(await runShield(shield, 'deny', 'abc123def456', '198.51.100.1')).toEqual({ok: true, stderr: ''});
   const bad = await runShield(shield, 'deny', 'abc123def456', '198.51.100.1:443');

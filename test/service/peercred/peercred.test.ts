@@ -5,8 +5,8 @@ import {chmodSync, mkdtempSync, rmSync} from 'node:fs';
 import net from 'node:net';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
-import {loadAddon, peerCredentials, peerCredentialsUnavailable} from '../../service/peercred/peer-credentials.js';
-import {canSwitchUid, exited, FOREIGN_UID, reachableDir, spawnAsForeignUid} from './support/foreign-uid.js';
+import {loadAddon, peerCredentials, peerCredentialsUnavailable} from '../../../service/peercred/peer-credentials.js';
+import {canSwitchUid, exited, FOREIGN_UID, reachableDir, spawnAsForeignUid} from '../support/foreign-uid.js';
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, {recursive: true, force: true})));

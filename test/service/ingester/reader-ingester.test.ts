@@ -5,10 +5,10 @@ import {chmodSync, existsSync, mkdtempSync, rmSync} from 'node:fs';
 import net from 'node:net';
 import {tmpdir} from 'node:os';
 import {dirname, join} from 'node:path';
-import type {ClearanceEvent} from '../../core/clearance/event.js';
-import type {Logger} from '../../service/log.js';
-import {ReaderIngester, type ReaderIngesterOptions} from '../../service/ingester/reader-ingester.js';
-import {canSwitchUid, exited, FOREIGN_UID, spawnAsForeignUid} from './support/foreign-uid.js';
+import type {ClearanceEvent} from '../../../core/clearance/event.js';
+import type {Logger} from '../../../service/log.js';
+import {ReaderIngester, type ReaderIngesterOptions} from '../../../service/ingester/reader-ingester.js';
+import {canSwitchUid, exited, FOREIGN_UID, spawnAsForeignUid} from '../support/foreign-uid.js';
 
 interface Harness {
   ingester: ReaderIngester;

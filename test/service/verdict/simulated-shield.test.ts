@@ -4,8 +4,9 @@ import {spawnSync} from 'node:child_process';
 import {existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
+import {distModule} from '../support/peers.js';
 
-const SHIELD = new URL('../../dist/service/verdict/simulated-shield.js', import.meta.url).pathname;
+const SHIELD = distModule('service/verdict/simulated-shield.ts');
 const dir = mkdtempSync(join(tmpdir(), 'simulated-shield-'));
 afterAll(() => rmSync(dir, {recursive: true, force: true}));
 

@@ -1,7 +1,7 @@
 // LogBudget with a hand-driven clock: per-level allowance per second, then one summary line per level.
 import {expect, test} from '@jest/globals';
-import type {Logger} from '../../service/log.js';
-import {LogBudget} from '../../service/ingester/log-budget.js';
+import type {Logger} from '../../../service/log.js';
+import {LogBudget} from '../../../service/ingester/log-budget.js';
 
 function setup() {
   const lines: string[] = [];

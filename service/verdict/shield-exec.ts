@@ -20,15 +20,22 @@ export function stderrSnippet(bytes: Uint8Array): string {
   return new TextDecoder('utf-8').decode(bytes.subarray(0, STDERR_CAP_BYTES)).trim();
 }
 
+/**
+ * The shield to run: a path or a name looked up on PATH, or an argv prefix such as
+ * [process.execPath, 'simulated-shield.js'] for a stand-in that is not an executable of its own.
+ */
+export type ShieldCommand = string | readonly [string, ...string[]];
+
 export function runShield(
-  shieldCommand: string, action: string, container: string, dest: string, timeoutMs = SHIELD_TIMEOUT_MS,
+  shield: ShieldCommand, action: string, container: string, dest: string, timeoutMs = SHIELD_TIMEOUT_MS,
 ): Promise<ShieldResult> {
+  const [command, ...prefix] = typeof shield === 'string' ? [shield] : shield;
   return new Promise((resolve) => {
     try {
-      run(shieldCommand, [action, container, dest], timeoutMs, resolve);
+      run(command, [...prefix, action, container, dest], timeoutMs, resolve);
     } catch (e) {
       // spawn() throws synchronously for arguments it cannot pass at all (a NUL byte).
-      resolve({ok: false, stderr: `cannot run ${shieldCommand}: ${(e as Error).message}`});
+      resolve({ok: false, stderr: `cannot run ${command}: ${(e as Error).message}`});
     }
   });
 }

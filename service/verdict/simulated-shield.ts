@@ -9,10 +9,18 @@
 //                                  keeps concurrent invocations from losing each other's decisions.
 //   TEROK_SIMULATED_SHIELD_RECORD  when set, each invocation first appends its argv as a JSON array line to this
 //                                  file, valid or not, so tests see exactly what the helper ran.
-import {appendFileSync, mkdirSync} from 'node:fs';
+import {appendFileSync, mkdirSync, realpathSync} from 'node:fs';
 import {isIP} from 'node:net';
 import {dirname, join} from 'node:path';
+import {fileURLToPath} from 'node:url';
 import {runtimeDir} from '../paths.js';
+
+const BUILT = fileURLToPath(new URL('./simulated-shield.js', import.meta.url));
+
+/** The argv prefix that runs the built simulated shield (the demo's shieldCommand). */
+export function simulatedShieldCommand(): [string, string] {
+  return [process.execPath, BUILT];
+}
 
 const USAGE = 'usage: simulated-shield allow|deny CONTAINER TARGET';
 
@@ -91,4 +99,14 @@ function main(argv: string[]): number {
   }
 }
 
-process.exitCode = main(process.argv.slice(2));
+// Run as a program, not when imported for simulatedShieldCommand(). Compared as real paths: node keeps a symlinked
+// script's path as given, while import.meta.url is resolved.
+function isMain(): boolean {
+  try {
+    return process.argv[1] !== undefined && realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (isMain()) process.exitCode = main(process.argv.slice(2));

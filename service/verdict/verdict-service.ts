@@ -5,12 +5,12 @@ import {isVerdictAction} from '../../core/clearance/verdict.js';
 import {logger, type Logger} from '../log.js';
 import {VarlinkServer, type ListenTarget} from '../varlink/server.js';
 import {URL, VENDOR, VERSION} from '../version.js';
-import {DEFAULT_SHIELD_COMMAND, runShield, SHIELD_TIMEOUT_MS, type ShieldResult} from './shield-exec.js';
+import {DEFAULT_SHIELD_COMMAND, runShield, SHIELD_TIMEOUT_MS, type ShieldCommand, type ShieldResult} from './shield-exec.js';
 import {VERDICT_IDL} from './verdict-idl.js';
 
 export interface VerdictServiceOptions {
-  /** An explicit path to terok-shield (or a stand-in); default `terok-shield` on PATH. */
-  shieldCommand?: string;
+  /** An explicit path to terok-shield, or a stand-in's argv prefix; default `terok-shield` on PATH. */
+  shieldCommand?: ShieldCommand;
   timeoutMs?: number;
   log?: Logger;
 }
@@ -27,6 +27,7 @@ export function refusalOf(container: string, dest: string, action: string): stri
 
 export function serveVerdicts(server: VarlinkServer, options: VerdictServiceOptions = {}): void {
   const shield = options.shieldCommand ?? DEFAULT_SHIELD_COMMAND;
+  const shieldName = typeof shield === 'string' ? shield : shield.join(' ');
   const timeoutMs = options.timeoutMs ?? SHIELD_TIMEOUT_MS;
   const log = options.log ?? logger('verdict');
   server.addInterface(VERDICT_IDL, {
@@ -48,7 +49,7 @@ export function serveVerdicts(server: VarlinkServer, options: VerdictServiceOpti
         result = {ok: false, stderr: `internal verdict helper error: ${(e as Error).message}`};
       }
       if (result.ok) log.info(`applied ${what}`);
-      else log.warning(`${shield} failed to apply ${what}: ${result.stderr}`);
+      else log.warning(`${shieldName} failed to apply ${what}: ${result.stderr}`);
       return result;
     },
   });

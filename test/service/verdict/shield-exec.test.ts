@@ -45,6 +45,16 @@ test('the simulated shield, run as the real one would be', async () => {
   expect(readFileSync(state, 'utf8')).toBe('deny abc123def456 198.51.100.1\n');
 });
 
+test('an argv prefix runs a stand-in that is not an executable itself: the simulated shield', async () => {
+  const {simulatedShieldCommand} = await import(distModule('service/verdict/simulated-shield.ts')) as
+    typeof import('../../../service/verdict/simulated-shield.js');
+  const command = simulatedShieldCommand();
+  expect(command).toEqual([process.execPath, distModule('service/verdict/simulated-shield.ts')]);
+  // A refused target, so that nothing is written to the real runtime directory.
+  expect(await runShield(command, 'allow', 'abc123def456', '198.51.100.1:443'))
+    .toEqual({ok: false, stderr: expect.stringMatching(/^usage: simulated-shield .*\n.*never a port$/)});
+});
+
 test('non-zero exit: not ok, stderr trimmed; stdout never mixed in', async () => {
   const shield = script(`echo 'to stdout'; printf '\\n  Error: nft: lock held  \\n\\n' >&2; exit 1`);
   expect(await runShield(shield, 'allow', 'c', 'd')).toEqual({ok: false, stderr: 'Error: nft: lock held'});

@@ -1,7 +1,7 @@
 // The bundled stand-in for terok-shield, run as a real process: every argument rule, the decision file, recording.
 import {afterAll, describe, expect, test} from '@jest/globals';
 import {spawnSync} from 'node:child_process';
-import {existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
+import {existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {distModule} from '../support/peers.js';
@@ -113,4 +113,14 @@ test('recording mode appends each argv as a JSON line, refused ones included', (
 test('--help prints the usage and exits 0', () => {
   const r = shield(['--help']);
   expect(r).toMatchObject({code: 0, stdout: 'usage: simulated-shield allow|deny CONTAINER TARGET\n', state: null});
+});
+
+test('run through a symlink, it still runs; imported, it does nothing', async () => {
+  const link = join(dir, 'shield-link.js');
+  symlinkSync(SHIELD, link);
+  const r = spawnSync(process.execPath, [link, 'allow', 'abc123def456', 'example.com:1'], {encoding: 'utf8', timeout: 10_000});
+  expect(r.status).toBe(2);
+  const imported = spawnSync(process.execPath, ['--input-type=module', '-e', `await import(${JSON.stringify(SHIELD)})`],
+    {encoding: 'utf8', timeout: 10_000});
+  expect(imported).toMatchObject({status: 0, stdout: '', stderr: ''});
 });

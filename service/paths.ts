@@ -1,6 +1,7 @@
 // Socket paths of wire.md §5: one session hub for the user, or one hub per container (the layout terok-sandbox's
 // supervisor binds), plus the earlier per-container layout that clients still discover.
 import {isAbsolute, join} from 'node:path';
+import {CONTAINER_ID, SESSION_HUB_NAME} from '../core/client/hub-sockets.js';
 
 /** `$XDG_RUNTIME_DIR` when set to an absolute path, else `/run/user/<uid>`. */
 export function runtimeDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -16,14 +17,11 @@ export interface HubPaths {
 
 export function sessionPaths(runtime = runtimeDir()): HubPaths {
   return {
-    hub: join(runtime, 'terok-clearance.sock'),
+    hub: join(runtime, SESSION_HUB_NAME),
     reader: join(runtime, 'terok-shield-events.sock'),
     verdict: join(runtime, 'terok-clearance-verdict.sock'),
   };
 }
-
-/** A container id as the sockets name it: 12 lowercase hex characters. */
-export const CONTAINER_ID = /^[0-9a-f]{12}$/;
 
 export function containerPaths(id: string, runtime = runtimeDir()): HubPaths {
   if (!CONTAINER_ID.test(id)) throw new Error(`container id must be 12 lowercase hex characters, got '${id}'`);
@@ -32,9 +30,4 @@ export function containerPaths(id: string, runtime = runtimeDir()): HubPaths {
     reader: join(runtime, 'terok', 'events', id, 'ingester.sock'),
     verdict: join(runtime, 'terok', 'verdict', `${id}.sock`),
   };
-}
-
-/** Where clients look for hubs: the session socket and both per-container layouts (directories to watch). */
-export function hubSearchRoots(runtime = runtimeDir()): {session: string; perContainerDir: string} {
-  return {session: sessionPaths(runtime).hub, perContainerDir: join(runtime, 'terok', 'clearance')};
 }

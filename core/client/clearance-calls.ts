@@ -1,13 +1,19 @@
 // The org.terok.Clearance1 calls a client makes (wire.md §2, §6), with replies checked strictly and failures turned
-// into the outcomes a UI or a script acts on. Shared by the long-lived hub connection and the one-shot commands.
-import {isClearanceEvent, isPlainObject, type ClearanceEvent} from '../../core/clearance/event.js';
-import {sanitise} from '../../core/clearance/sanitise.js';
-import {
-  CLEARANCE_INTERFACE, SHIELD_CLI_FAILED, UNKNOWN_REQUEST, type VerdictAction,
-} from '../../core/clearance/verdict.js';
-import {isNotFound, VarlinkError} from '../../core/varlink/errors.js';
-import type {JsonObject} from '../../core/varlink/message.js';
-import type {VarlinkClient} from '../varlink/client.js';
+// into the outcomes a UI or a script acts on. Shared by the long-lived hub connections (Node and the GNOME Shell
+// extension) and the one-shot commands; the transport is whatever varlink client the edge has.
+import {isClearanceEvent, isPlainObject, type ClearanceEvent} from '../clearance/event.js';
+import {sanitise} from '../clearance/sanitise.js';
+import {CLEARANCE_INTERFACE, SHIELD_CLI_FAILED, UNKNOWN_REQUEST, type VerdictAction} from '../clearance/verdict.js';
+import {isNotFound, VarlinkError} from '../varlink/errors.js';
+import type {JsonObject} from '../varlink/message.js';
+
+/**
+ * A varlink connection that can make calls: rejects with VarlinkError for an error reply, with another Error when no
+ * answer came (closed, timed out; a timeout closes the connection).
+ */
+export interface VarlinkCaller {
+  call(method: string, parameters: JsonObject, options: {timeoutMs?: number}): Promise<JsonObject>;
+}
 
 export const SUBSCRIBE = `${CLEARANCE_INTERFACE}.Subscribe`;
 const VERDICT = `${CLEARANCE_INTERFACE}.Verdict`;
@@ -58,7 +64,7 @@ export function subscribedEvent(reply: JsonObject, onInvalid: InvalidReport): Cl
  * The hub's connection_blocked events still waiting for a verdict, or null when the hub has no Pending method (an
  * older or Python hub: not an error). Malformed entries are reported and skipped; other failures throw.
  */
-export async function fetchPending(client: VarlinkClient, onInvalid: InvalidReport): Promise<ClearanceEvent[] | null> {
+export async function fetchPending(client: VarlinkCaller, onInvalid: InvalidReport): Promise<ClearanceEvent[] | null> {
   let reply: JsonObject;
   try {
     reply = await client.call(PENDING, {}, {timeoutMs: PENDING_TIMEOUT_MS});
@@ -79,7 +85,7 @@ export async function fetchPending(client: VarlinkClient, onInvalid: InvalidRepo
 }
 
 export async function sendVerdict(
-  client: VarlinkClient, container: string, requestId: string, dest: string, action: VerdictAction,
+  client: VarlinkCaller, container: string, requestId: string, dest: string, action: VerdictAction,
 ): Promise<VerdictOutcome> {
   try {
     const reply = await client.call(VERDICT, {container, request_id: requestId, dest, action},
@@ -91,7 +97,7 @@ export async function sendVerdict(
 }
 
 export async function sendVerdictContainer(
-  client: VarlinkClient, container: string, action: VerdictAction,
+  client: VarlinkCaller, container: string, action: VerdictAction,
 ): Promise<ContainerOutcome> {
   try {
     const reply = await client.call(VERDICT_CONTAINER, {container, action}, {timeoutMs: CONTAINER_VERDICT_TIMEOUT_MS});

@@ -1,27 +1,17 @@
-// Finds every hub socket (wire.md §5): the session hub R/terok-clearance.sock, the per-container hubs
-// R/terok/clearance/<id>/hub.sock and the earlier layout R/terok/clearance/<id>.sock. Sockets are followed as they
-// appear and vanish by watching the directories (inotify through fs.watch), the parents too while they do not exist
-// yet; every change triggers a rescan, which also re-arms the watches. A slow periodic rescan catches anything a
-// watch missed (a directory replaced between two events, a watch that failed).
+// Follows every hub socket (wire.md §5; the layout is core/client/hub-sockets.ts) as it appears and vanishes by
+// watching the directories (inotify through fs.watch), the parents too while they do not exist yet; every change
+// triggers a rescan, which also re-arms the watches. A slow periodic rescan catches anything a watch missed (a
+// directory replaced between two events, a watch that failed).
 import {lstatSync, readdirSync, watch, type FSWatcher} from 'node:fs';
-import {basename, join} from 'node:path';
+import {basename} from 'node:path';
+import {
+  byHubOrder, hubChanges, hubSearchRoots, perContainerHub, sessionHub, watchPlan, type FoundHub, type HubSocket,
+} from '../../core/client/hub-sockets.js';
 import {logger, type Logger} from '../log.js';
-import {CONTAINER_ID, hubSearchRoots, runtimeDir} from '../paths.js';
+import {runtimeDir} from '../paths.js';
 import {realTime, type Scheduler} from './scheduler.js';
 
-export type HubLayout = 'session' | 'container' | 'container-earlier';
-
-export interface HubSocket {
-  readonly path: string;
-  readonly layout: HubLayout;
-  /** The container id of a per-container hub, "" for the session hub. */
-  readonly container: string;
-}
-
-/** How a hub is named to the operator: "session", or its container id. */
-export function hubLabel(hub: HubSocket): string {
-  return hub.layout === 'session' ? 'session' : hub.container;
-}
+export type {HubSocket} from '../../core/client/hub-sockets.js';
 
 export interface DiscoveryListener {
   added(hub: HubSocket): void;
@@ -36,13 +26,12 @@ export interface DiscoveryOptions {
   log?: Logger;
 }
 
-const EARLIER_SOCKET = /^([0-9a-f]{12})\.sock$/;
 /** Coalesces a burst of directory events (a hub binding creates and links a temporary name) into one rescan. */
 const SETTLE_MS = 20;
 
 /** Every hub socket present now, session first, then by path. */
 export function scanHubSockets(runtime: string = runtimeDir()): HubSocket[] {
-  return [...scan(runtime).keys()];
+  return scan(runtime).map((f) => f.hub);
 }
 
 /**
@@ -50,23 +39,15 @@ export function scanHubSockets(runtime: string = runtimeDir()): HubSocket[] {
  * path, possibly within one settle period, and is a new hub all the same. Inode numbers are reused at once on some
  * file systems, so the change time (the socket's creation) is part of it.
  */
-function scan(runtime: string): Map<HubSocket, string> {
-  const found = new Map<HubSocket, string>();
-  const {session, perContainerDir: dir} = hubSearchRoots(runtime);
-  const sessionId = socketIdentity(session);
-  if (sessionId) found.set({path: session, layout: 'session', container: ''}, sessionId);
-  const perContainer: [HubSocket, string][] = [];
-  for (const entry of listDir(dir)) {
-    const earlier = EARLIER_SOCKET.exec(entry);
-    const path = earlier ? join(dir, entry) : join(dir, entry, 'hub.sock');
-    const identity = earlier || CONTAINER_ID.test(entry) ? socketIdentity(path) : null;
-    if (identity === null) continue;
-    perContainer.push([earlier ? {path, layout: 'container-earlier', container: earlier[1]!}
-      : {path, layout: 'container', container: entry}, identity]);
+function scan(runtime: string): FoundHub[] {
+  const {perContainerDir: dir} = hubSearchRoots(runtime);
+  const candidates = listDir(dir).map((entry) => perContainerHub(dir, entry)).filter((h) => h !== null);
+  const found: FoundHub[] = [];
+  for (const hub of [sessionHub(runtime), ...candidates]) {
+    const identity = socketIdentity(hub.path);
+    if (identity !== null) found.push({hub, identity});
   }
-  perContainer.sort(([a], [b]) => a.path.localeCompare(b.path));
-  for (const [hub, identity] of perContainer) found.set(hub, identity);
-  return found;
+  return found.sort(byHubOrder);
 }
 
 export class HubDiscovery {
@@ -74,7 +55,7 @@ export class HubDiscovery {
   readonly #rescanMs: number;
   readonly #scheduler: Scheduler;
   readonly #log: Logger;
-  readonly #hubs = new Map<string, {hub: HubSocket; identity: string}>();
+  readonly #hubs = new Map<string, FoundHub>();
   readonly #watchers = new Map<string, FSWatcher>();
   #cancelSettle: (() => void) | null = null;
   #cancelRescan: (() => void) | null = null;
@@ -103,15 +84,13 @@ export class HubDiscovery {
     if (!this.#running) return;
     this.#cancelRescan?.();
     this.#armWatches();
-    const now = new Map([...scan(this.#runtime)].map(([hub, identity]) => [hub.path, {hub, identity}]));
-    for (const [path, known] of this.#hubs) {
-      if (now.get(path)?.identity === known.identity) continue;
-      this.#hubs.delete(path);
-      this.listener.removed(known.hub);
+    const {removed, added} = hubChanges(this.#hubs, scan(this.#runtime));
+    for (const gone of removed) {
+      this.#hubs.delete(gone.hub.path);
+      this.listener.removed(gone.hub);
     }
-    for (const [path, found] of now) {
-      if (this.#hubs.has(path)) continue;
-      this.#hubs.set(path, found);
+    for (const found of added) {
+      this.#hubs.set(found.hub.path, found);
       this.listener.added(found.hub);
     }
     this.#cancelRescan = this.#scheduler.after(this.#rescanMs, () => this.rescan());
@@ -132,16 +111,7 @@ export class HubDiscovery {
    * a directory that is gone is closed (a new directory at that path needs a new watch).
    */
   #armWatches(): void {
-    const {session, perContainerDir: dir} = hubSearchRoots(this.#runtime);
-    const sessionName = basename(session);
-    const wanted = new Map<string, (name: string | null) => boolean>([
-      [this.#runtime, (name) => name === null || name === sessionName || name === 'terok'],
-      [join(this.#runtime, 'terok'), (name) => name === null || name === 'clearance'],
-      [dir, () => true],
-    ]);
-    for (const entry of listDir(dir)) {
-      if (CONTAINER_ID.test(entry)) wanted.set(join(dir, entry), (name) => name === null || name === 'hub.sock');
-    }
+    const wanted = watchPlan(this.#runtime, listDir(hubSearchRoots(this.#runtime).perContainerDir));
     for (const [path, watcher] of this.#watchers) {
       if (wanted.has(path) && isDirectory(path)) continue;
       watcher.close();

@@ -1,114 +1,17 @@
-// The prompt model fed by every hub: what an interactive UI (the terminal, the notification fallback) sits on. Events
-// and snapshots go into the model tagged with their hub; a hub that goes away takes its requests with it (its
-// bindings are gone: a restarted hub starts empty, and what it still holds comes back through its snapshot);
-// verdicts go to the hub that emitted the request, and their outcomes settle the model.
-import type {ClearanceEvent} from '../../core/clearance/event.js';
-import {
-  PromptModel, type PromptChange, type PromptModelOptions, type VerdictRequest,
-} from '../../core/clearance/prompts.js';
-import type {VerdictAction} from '../../core/clearance/verdict.js';
-import type {VerdictOutcome} from './clearance-calls.js';
-import {HubSet, type HubSetOptions, type HubView} from './hub-set.js';
+// The prompt session (core/client/prompt-session.ts) over Node's hub set.
+import {PromptSession as CorePromptSession, type PromptSessionListener} from '../../core/client/prompt-session.js';
+import type {PromptModelOptions} from '../../core/clearance/prompts.js';
+import {HubSet, type HubSetOptions} from './hub-set.js';
 
-export interface PromptSessionListener {
-  changes(changes: PromptChange[]): void;
-  hub(hub: HubView, what: 'added' | 'removed' | 'state'): void;
-}
+export type {PromptSessionListener} from '../../core/client/prompt-session.js';
 
 export interface PromptSessionOptions extends HubSetOptions {
   now?: () => number;
   model?: PromptModelOptions;
 }
 
-export class PromptSession {
-  readonly model: PromptModel;
-  readonly hubs: HubSet;
-  readonly #now: () => number;
-
-  constructor(private readonly listener: PromptSessionListener, options: PromptSessionOptions = {}) {
-    this.model = new PromptModel(options.model);
-    this.#now = options.now ?? Date.now;
-    this.hubs = new HubSet({
-      hubAdded: (hub) => listener.hub(hub, 'added'),
-      hubRemoved: (hub) => {
-        listener.hub(hub, 'removed');
-        this.#emit(this.model.forgetOrigin(hub.id));
-      },
-      hubState: (hub) => {
-        listener.hub(hub, 'state');
-        if (hub.state.status !== 'connected') this.#emit(this.model.forgetOrigin(hub.id));
-      },
-      snapshot: (hub, pending) => {
-        if (pending) this.#emit(this.model.loadSnapshot(pending, this.#now(), hub.id));
-      },
-      event: (hub, event: ClearanceEvent) => this.#emit(this.model.apply(event, this.#now(), hub.id)),
-    }, options);
-  }
-
-  start(): void {
-    this.hubs.start();
-  }
-
-  close(): Promise<void> {
-    return this.hubs.close();
-  }
-
-  /**
-   * Sends the verdict for one prompt (its latest request, to the hub that emitted it). Null when nothing was sent:
-   * the prompt is gone or a verdict for it is already in flight (one click, one verdict). The outcome arrives as
-   * changes; the promise settles after them.
-   */
-  answer(key: string, action: VerdictAction): Promise<void> | null {
-    const request = this.model.beginVerdict(key, action);
-    return request && this.#send(request);
-  }
-
-  /**
-   * Answers every prompt of `container`: one VerdictContainer call per hub that has it, else (an older or Python
-   * hub) one Verdict per prompt. Null when the container has no prompt that is not already being answered.
-   */
-  answerContainer(container: string, action: VerdictAction): {count: number; done: Promise<void>} | null {
-    const requests = this.model.beginContainerVerdict(container, action);
-    if (requests.length === 0) return null;
-    const byOrigin = new Map<string, VerdictRequest[]>();
-    for (const r of requests) byOrigin.set(r.origin, [...(byOrigin.get(r.origin) ?? []), r]);
-    const done = Promise.all([...byOrigin].map(([origin, group]) => this.#sendContainer(origin, container, action, group)));
-    return {count: requests.length, done: done.then(() => undefined)};
-  }
-
-  async #send(request: VerdictRequest): Promise<void> {
-    const outcome = await this.hubs.verdict(request.origin, request.container, request.request_id, request.dest,
-      request.action);
-    this.#settle(request, outcome);
-  }
-
-  async #sendContainer(origin: string, container: string, action: VerdictAction, group: VerdictRequest[]): Promise<void> {
-    const outcome = await this.hubs.verdictContainer(origin, container, action);
-    if (outcome.kind === 'unsupported') {
-      await Promise.all(group.map((r) => this.#send(r)));
-      return;
-    }
-    for (const request of group) {
-      if (outcome.kind !== 'applied') {
-        this.#settle(request, outcome);
-        continue;
-      }
-      // The hub answers every request of the container it holds, grouped by target; a prompt whose target is not
-      // among them was no longer pending there.
-      const result = outcome.results.find((r) => r.target === request.dest);
-      this.#settle(request, !result ? {kind: 'unknown-request'}
-        : result.ok ? {kind: 'applied'} : {kind: 'failed', detail: result.stderr});
-    }
-  }
-
-  #settle(request: VerdictRequest, outcome: VerdictOutcome): void {
-    const now = this.#now();
-    this.#emit(outcome.kind === 'applied' ? this.model.verdictAccepted(request, now)
-      : outcome.kind === 'unknown-request' ? this.model.verdictRejected(request, 'unknown-request', '', now)
-      : this.model.verdictRejected(request, 'failed', outcome.detail, now));
-  }
-
-  #emit(changes: PromptChange[]): void {
-    if (changes.length > 0) this.listener.changes(changes);
+export class PromptSession extends CorePromptSession<HubSet> {
+  constructor(listener: PromptSessionListener, options: PromptSessionOptions = {}) {
+    super(listener, (hubs) => new HubSet(hubs, options), {now: options.now ?? Date.now, model: options.model});
   }
 }

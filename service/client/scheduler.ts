@@ -1,11 +1,7 @@
-// Timers for the client side, injected so tests can run the reconnect and rescan logic fast on real sockets.
+// Node's timers for the client side (the Scheduler contract is core's).
+import type {Scheduler} from '../../core/client/scheduler.js';
 
-export interface Scheduler {
-  /** Runs `fn` once after `ms`; the returned function cancels it (a no-op once it has run). */
-  after(ms: number, fn: () => void): () => void;
-  /** Milliseconds on a monotonic clock. */
-  now(): number;
-}
+export type {Scheduler};
 
 export const realTime: Scheduler = {
   now: () => performance.now(),

@@ -4,7 +4,7 @@ import {escapeTerminal} from '../../core/clearance/escape.js';
 import {identityLabel} from '../../core/clearance/identity.js';
 import {resultText} from '../../core/clearance/format.js';
 import {bindingTarget, type VerdictAction} from '../../core/clearance/verdict.js';
-import {sendVerdict} from '../client/clearance-calls.js';
+import {sendVerdict} from '../../core/client/clearance-calls.js';
 import {EXIT} from '../exit-codes.js';
 import {withHubs} from './hub-query.js';
 

@@ -1,11 +1,12 @@
 // One-shot access to every hub for the non-interactive commands: connect to each socket found, ask for its pending
 // requests, let the caller act, then close everything.
 import type {ClearanceEvent} from '../../core/clearance/event.js';
-import {fetchPending} from '../client/clearance-calls.js';
+import {fetchPending} from '../../core/client/clearance-calls.js';
+import {hubLabel, hubSearchRoots, type HubSocket} from '../../core/client/hub-sockets.js';
 import {connectFailure} from '../client/hub-connection.js';
-import {hubLabel, scanHubSockets, type HubSocket} from '../client/hub-discovery.js';
+import {scanHubSockets} from '../client/hub-discovery.js';
 import {logger} from '../log.js';
-import {hubSearchRoots, runtimeDir} from '../paths.js';
+import {runtimeDir} from '../paths.js';
 import {VarlinkClient} from '../varlink/client.js';
 
 export interface ReachedHub {

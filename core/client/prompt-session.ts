@@ -1,0 +1,122 @@
+// The prompt model fed by every hub: what an interactive UI (the shell extension, the terminal, the notification
+// fallback) sits on. Events and snapshots go into the model tagged with their hub; a hub that goes away takes its
+// requests with it (its bindings are gone: a restarted hub starts empty, and what it still holds comes back through
+// its snapshot); verdicts go to the hub that emitted the request, and their outcomes settle the model.
+import type {ClearanceEvent} from '../clearance/event.js';
+import {PromptModel, type PromptChange, type PromptModelOptions, type VerdictRequest} from '../clearance/prompts.js';
+import type {VerdictAction} from '../clearance/verdict.js';
+import type {VerdictOutcome} from './clearance-calls.js';
+import type {HubSetListener, HubView, VerdictRoutes} from './hub-set.js';
+
+export interface PromptSessionListener {
+  changes(changes: PromptChange[]): void;
+  hub(hub: HubView, what: 'added' | 'removed' | 'state'): void;
+}
+
+export interface PromptSessionOptions {
+  /** Wall-clock milliseconds (what prompts show as "since HH:MM:SS"). */
+  now: () => number;
+  model?: PromptModelOptions;
+}
+
+/** What the session needs of a hub set (core's HubSet is one). */
+export interface Hubs extends VerdictRoutes {
+  start(): void;
+  close(): Promise<void>;
+}
+
+export class PromptSession<H extends Hubs> {
+  readonly model: PromptModel;
+  readonly hubs: H;
+  readonly #now: () => number;
+
+  /** `hubs` builds the hub set (the edge's) around the listener this session feeds it. */
+  constructor(private readonly listener: PromptSessionListener, hubs: (listener: HubSetListener) => H,
+    options: PromptSessionOptions) {
+    this.model = new PromptModel(options.model);
+    this.#now = options.now;
+    this.hubs = hubs({
+      hubAdded: (hub) => listener.hub(hub, 'added'),
+      hubRemoved: (hub) => {
+        listener.hub(hub, 'removed');
+        this.#emit(this.model.forgetOrigin(hub.id));
+      },
+      hubState: (hub) => {
+        listener.hub(hub, 'state');
+        if (hub.state.status !== 'connected') this.#emit(this.model.forgetOrigin(hub.id));
+      },
+      snapshot: (hub, pending) => {
+        if (pending) this.#emit(this.model.loadSnapshot(pending, this.#now(), hub.id));
+      },
+      event: (hub, event: ClearanceEvent) => this.#emit(this.model.apply(event, this.#now(), hub.id)),
+    });
+  }
+
+  start(): void {
+    this.hubs.start();
+  }
+
+  close(): Promise<void> {
+    return this.hubs.close();
+  }
+
+  /**
+   * Sends the verdict for one prompt (its latest request, to the hub that emitted it). Null when nothing was sent:
+   * the prompt is gone or a verdict for it is already in flight (one click, one verdict). Starting emits no change
+   * (a UI that shows "Allowing..." redraws the prompt itself); the outcome arrives as changes and the promise
+   * settles after them.
+   */
+  answer(key: string, action: VerdictAction): Promise<void> | null {
+    const request = this.model.beginVerdict(key, action);
+    return request && this.#send(request);
+  }
+
+  /**
+   * Answers every prompt of `container`: one VerdictContainer call per hub that has it, else (an older or Python
+   * hub) one Verdict per prompt. Null when the container has no prompt that is not already being answered.
+   */
+  answerContainer(container: string, action: VerdictAction): {count: number; done: Promise<void>} | null {
+    const requests = this.model.beginContainerVerdict(container, action);
+    if (requests.length === 0) return null;
+    const byOrigin = new Map<string, VerdictRequest[]>();
+    for (const r of requests) byOrigin.set(r.origin, [...(byOrigin.get(r.origin) ?? []), r]);
+    const done = Promise.all([...byOrigin].map(([origin, group]) => this.#sendContainer(origin, container, action, group)));
+    return {count: requests.length, done: done.then(() => undefined)};
+  }
+
+  async #send(request: VerdictRequest): Promise<void> {
+    const outcome = await this.hubs.verdict(request.origin, request.container, request.request_id, request.dest,
+      request.action);
+    this.#settle(request, outcome);
+  }
+
+  async #sendContainer(origin: string, container: string, action: VerdictAction, group: VerdictRequest[]): Promise<void> {
+    const outcome = await this.hubs.verdictContainer(origin, container, action);
+    if (outcome.kind === 'unsupported') {
+      await Promise.all(group.map((r) => this.#send(r)));
+      return;
+    }
+    for (const request of group) {
+      if (outcome.kind !== 'applied') {
+        this.#settle(request, outcome);
+        continue;
+      }
+      // The hub answers every request of the container it holds, grouped by target; a prompt whose target is not
+      // among them was no longer pending there.
+      const result = outcome.results.find((r) => r.target === request.dest);
+      this.#settle(request, !result ? {kind: 'unknown-request'}
+        : result.ok ? {kind: 'applied'} : {kind: 'failed', detail: result.stderr});
+    }
+  }
+
+  #settle(request: VerdictRequest, outcome: VerdictOutcome): void {
+    const now = this.#now();
+    this.#emit(outcome.kind === 'applied' ? this.model.verdictAccepted(request, now)
+      : outcome.kind === 'unknown-request' ? this.model.verdictRejected(request, 'unknown-request', '', now)
+      : this.model.verdictRejected(request, 'failed', outcome.detail, now));
+  }
+
+  #emit(changes: PromptChange[]): void {
+    if (changes.length > 0) this.listener.changes(changes);
+  }
+}

@@ -231,6 +231,19 @@ test('many writers at once: every line arrives, each connection in its own order
   }
 });
 
+test('past maxConnections a new reader is closed at once and the others carry on', async () => {
+  const h = await start({maxConnections: 2});
+  const [a, b] = [await writer(h.path), await writer(h.path)];
+  await until('2 connections', () => h.ingester.connectionCount === 2);
+  const extra = await writer(h.path);
+  extra.on('error', () => {});
+  await closedOf(extra);
+  expect(warnings(h)).toEqual([expect.stringMatching(/refused a reader connection: 2 readers already connected/)]);
+  a.write(`${pending(1)}\n`);
+  b.write(`${pending(2)}\n`);
+  await until('2 events', () => h.events.length === 2);
+});
+
 test('close() ends every connection, removes the socket, and the path can be bound again', async () => {
   const h = await start();
   const a = await writer(h.path);

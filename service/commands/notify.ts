@@ -54,7 +54,7 @@ async function post(bus: SessionBus, options: Options): Promise<number> {
   let givingUp = false; // our own CloseNotification's NotificationClosed is not the operator closing it
   const fdo = await FdoNotifications.attach(bus, APP_NAME, {
     action: (from, key) => {
-      if (from.id !== posted?.id) return;
+      if (from.id !== posted?.id || givingUp) return;
       process.stdout.write(key + '\n');
       settle(EXIT.OK);
     },
@@ -67,32 +67,39 @@ async function post(bus: SessionBus, options: Options): Promise<number> {
       settle(EXIT.UNREACHABLE);
     },
   });
-  try {
-    posted = await fdo.notify({
-      summary: options.title, body: options.body, actions: options.actions,
-      urgency: 'normal', resident: false, transient: false, expireMs: -1,
-    });
-  } catch (error) {
-    process.stderr.write(`terok-clearance notify: no notification server: ${(error as Error).message}\n`);
-    return EXIT.UNREACHABLE;
-  }
-  if (!options.wait) return EXIT.OK;
-  const capabilities = await fdo.capabilities().catch(() => null);
-  if (options.actions.length > 0 && capabilities && !capabilities.has('actions')) {
-    process.stderr.write('terok-clearance notify: the notification server shows no actions; waiting for it to close\n');
-  }
-
-  const closeWith = (code: number) => async (): Promise<void> => {
+  const giveUp = (code: number) => async (): Promise<void> => {
     givingUp = true;
-    await fdo.close(posted!).catch(() => undefined);
+    if (posted) await fdo.close(posted).catch(() => undefined);
     settle(code);
   };
-  const onInterrupt = closeWith(130);
-  const onTerminate = closeWith(143);
-  process.once('SIGINT', onInterrupt);
-  process.once('SIGTERM', onTerminate);
-  const timer = options.timeoutMs === null ? null : setTimeout(closeWith(EXIT.FAILED), options.timeoutMs);
+  const onInterrupt = giveUp(130);
+  const onTerminate = giveUp(143);
+  // Handlers go in before the notification is posted, so a script killing us never leaves it behind.
+  if (options.wait) {
+    process.once('SIGINT', onInterrupt);
+    process.once('SIGTERM', onTerminate);
+  }
+  let timer: NodeJS.Timeout | null = null;
   try {
+    try {
+      posted = await fdo.notify({
+        summary: options.title, body: options.body, actions: options.actions,
+        urgency: 'normal', resident: false, transient: false, expireMs: -1,
+      });
+    } catch (error) {
+      process.stderr.write(`terok-clearance notify: no notification server: ${(error as Error).message}\n`);
+      return EXIT.UNREACHABLE;
+    }
+    if (givingUp) { // interrupted while it was being posted
+      await fdo.close(posted).catch(() => undefined);
+      return await outcome;
+    }
+    if (!options.wait) return EXIT.OK;
+    const capabilities = await fdo.capabilities().catch(() => null);
+    if (options.actions.length > 0 && capabilities && !capabilities.has('actions')) {
+      process.stderr.write('terok-clearance notify: the notification server shows no actions; waiting for it to close\n');
+    }
+    if (options.timeoutMs !== null) timer = setTimeout(giveUp(EXIT.FAILED), options.timeoutMs);
     return await Promise.race([outcome, bus.closed.then(() => {
       process.stderr.write('terok-clearance notify: the session bus went away\n');
       return EXIT.UNREACHABLE;

@@ -41,6 +41,8 @@ export class BusClosedError extends Error {
 
 export class SessionBus {
   readonly #bus: MessageBus;
+  /** dbus-next's connection under the MessageBus (private API of 0.10, pinned by package.json). */
+  readonly #connection: EventEmitter;
   readonly #signalListeners = new Set<SignalListener>();
   readonly #names = new Map<string, WatchedName>();
   readonly #pending = new Set<(error: Error) => void>();
@@ -78,6 +80,7 @@ export class SessionBus {
 
   private constructor(bus: MessageBus) {
     this.#bus = bus;
+    this.#connection = (bus as unknown as {_connection: EventEmitter})._connection;
     const lost = (reason: string): void => {
       if (this.#closed) return;
       log.debug(`session bus connection lost: ${reason}`);
@@ -85,7 +88,7 @@ export class SessionBus {
     };
     bus.on('error', (error: Error) => lost(error.message));
     // The connection's end of stream is not forwarded by MessageBus (dbus-next 0.10): listen on its connection.
-    (bus as unknown as {_connection: EventEmitter})._connection.on('end', () => lost('closed by the bus'));
+    this.#connection.on('end', () => lost('closed by the bus'));
     bus.on('message', (message: Message) => {
       if (message.type !== MessageType.SIGNAL) return;
       this.#noteOwnerChange(message);
@@ -158,6 +161,9 @@ export class SessionBus {
   close(): void {
     if (this.#closed) return;
     this.#shutDown();
+    // Stop dispatching first: dbus-next answers a call that arrives after its stream ended by writing to it,
+    // which throws outside any caller.
+    this.#connection.removeAllListeners('message');
     this.#bus.disconnect();
   }
 

@@ -63,6 +63,7 @@ export class NotificationServer {
   readonly #bus: MessageBus;
   readonly #capabilities: string[];
   #nextId: number;
+  #stopped = false;
 
   static async start(address: string, options: ServerOptions = {}): Promise<NotificationServer> {
     const bus = await connect(address);
@@ -110,16 +111,20 @@ export class NotificationServer {
 
   /** Ends the connection: the name loses its owner. */
   stop(): void {
+    // A call still routed here before the daemon notices is not answered (dbus-next would throw writing it).
+    this.#stopped = true;
     this.#bus.disconnect();
   }
 
   #signal(member: string, signature: string, body: unknown[], destination?: string): void {
+    if (this.#stopped) return;
     const message = Message.newSignal(PATH, NAME, member, signature, body);
     if (destination) message.destination = destination;
     this.#bus.send(message);
   }
 
   #handle(message: Message): boolean {
+    if (this.#stopped) return true;
     if (message.type !== MessageType.METHOD_CALL || message.interface !== NAME || message.path !== PATH) return false;
     switch (message.member) {
       case 'Notify': {

@@ -3,6 +3,7 @@
 // producing the changes the notifier renders.
 import {afterAll, afterEach, beforeAll, describe, expect, jest, test} from '@jest/globals';
 import {Message, type MessageBus} from 'dbus-next';
+import {readFileSync} from 'node:fs';
 import {makeEvent, type ClearanceEvent} from '../../../core/clearance/event.js';
 import {clockTime} from '../../../core/clearance/format.js';
 import {PromptModel, promptKey, type PromptChange} from '../../../core/clearance/prompts.js';
@@ -311,6 +312,11 @@ describe('following the server and the extension', () => {
     await feed(blocked());
     const late = await server();
     await until(() => late.calls.length === 1, 'posted to the late server');
+  });
+
+  test('the name it stays quiet for is the one the GNOME extension owns', () => {
+    const extension = readFileSync(new URL('../../../extension/extension.ts', import.meta.url), 'utf8');
+    expect(extension).toContain(`SHELL_BUS_NAME = '${EXTENSION_BUS_NAME}'`);
   });
 
   test('quiet while the extension owns its name; back when it releases it; quiet again when it returns', async () => {

@@ -54,7 +54,10 @@ export async function startHubService(options: HubServiceOptions): Promise<Runni
   try {
     await server.listen(target(options.paths.hub, 'varlink', fds));
     stops.push(() => server.close());
-    const ingester = await ReaderIngester.listen(target(options.paths.reader, 'reader', fds), {onEvent: (e) => hub.ingest(e)});
+    const ingester = await ReaderIngester.listen(target(options.paths.reader, 'reader', fds), {
+      onEvent: (e) => hub.ingest(e),
+      backpressure: () => hub.backpressure(),
+    });
     stops.push(() => ingester.close());
   } catch (e) {
     await stopAll();

@@ -35,7 +35,7 @@ export class ClearanceHub {
   constructor(private readonly applier: VerdictApplier, options: HubOptions = {}) {
     this.now = options.now ?? Date.now;
     this.bindings = new LiveBindings(options.limits, options.onEvict);
-    this.fanOut = new FanOut(options.queueDepth);
+    this.fanOut = new FanOut(options.queueDepth, this.now);
   }
 
   get subscriberCount(): number {
@@ -55,6 +55,11 @@ export class ClearanceHub {
       this.purges.set(event.container, (this.purges.get(event.container) ?? 0) + 1);
     }
     this.fanOut.broadcast({event});
+  }
+
+  /** Whether the ingester should hold off reading (see FanOut.backpressure). */
+  backpressure(): Promise<void> | null {
+    return this.fanOut.backpressure();
   }
 
   /** Streams every event from now on to `sink`; resolves when the subscriber is gone. */

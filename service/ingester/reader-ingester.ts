@@ -26,6 +26,11 @@ export interface PeerCheck {
 export interface ReaderIngesterOptions {
   /** Each accepted event, in the order its connection delivered it. Exceptions are logged, never fatal. */
   onEvent(event: ClearanceEvent): void;
+  /**
+   * Asked after each read: a promise means "hold off", and this connection is not read again until it settles.
+   * The writer then waits in the kernel (its socket buffer fills), so nothing is lost.
+   */
+  backpressure?(): Promise<void> | null;
   maxLineBytes?: number;
   /** Simultaneous reader connections; one more is closed at once. */
   maxConnections?: number;
@@ -153,6 +158,13 @@ export class ReaderIngester {
       for (const line of complete) {
         if (socket.destroyed) return; // closed by close() while delivering this chunk
         this.deliver(line, budget);
+      }
+      const hold = this.options.backpressure?.();
+      if (hold) {
+        socket.pause();
+        void hold.then(() => {
+          if (!socket.destroyed) socket.resume();
+        });
       }
     });
     // A last line without its newline is a record cut short (the writer died mid-write): dropped, not guessed at.

@@ -1,0 +1,185 @@
+// The hub and verdict helper as the processes systemd runs: the loop end to end, restarts on the same path,
+// stale and live sockets, and event bursts to subscribers in their own processes.
+import {afterEach, beforeEach, describe, expect, test} from '@jest/globals';
+import {spawn} from 'node:child_process';
+import {chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
+import net from 'node:net';
+import {tmpdir} from 'node:os';
+import {join, resolve} from 'node:path';
+import {sessionPaths} from '../../../service/paths.js';
+import {VarlinkClient} from '../../../service/varlink/client.js';
+import {Peer, run, waitForSocket} from '../support/peers.js';
+
+const CLI = resolve('dist/service/cli.js');
+const C = 'abc123def456';
+
+let dir: string;
+let env: NodeJS.ProcessEnv;
+let paths: ReturnType<typeof sessionPaths>;
+let record: string;
+const peers: Peer[] = [];
+
+function start(...args: string[]): Peer {
+  const peer = new Peer([process.execPath, CLI, ...args], env);
+  peers.push(peer);
+  return peer;
+}
+
+async function startAll(): Promise<{hub: Peer; verdict: Peer}> {
+  const verdict = start('serve-verdict', '--shield', join(dir, 'shield'));
+  await waitForSocket(paths.verdict, verdict);
+  const hub = start('serve');
+  await waitForSocket(paths.hub, hub);
+  return {hub, verdict};
+}
+
+/** Writes reader lines the way terok-shield's reader does: one connection, NDJSON. */
+function writeLines(lines: string[]): Promise<void> {
+  return new Promise((done, fail) => {
+    const socket = net.connect({path: paths.reader});
+    socket.on('error', fail);
+    socket.on('connect', () => socket.end(lines.join('\n') + '\n', () => done()));
+  });
+}
+
+const pending = (n: number) => JSON.stringify({type: 'pending', container: C, id: `${C}:${n}`, dest: '198.51.100.1',
+  port: 443, proto: 6, domain: 'registry.example.net', dossier: {project: 'warp', task: 't42', name: 'build'},
+  ts: '2026-11-23T08:00:00.000001+00:00'});
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'serve-'));
+  record = join(dir, 'shield-calls.jsonl');
+  env = {...process.env, XDG_RUNTIME_DIR: join(dir, 'run'), TEROK_SIMULATED_SHIELD_RECORD: record,
+    TEROK_SIMULATED_SHIELD_STATE: join(dir, 'decisions.list')};
+  paths = sessionPaths(env.XDG_RUNTIME_DIR);
+  writeFileSync(join(dir, 'shield'), `#!/bin/sh\nexec ${process.execPath} ${resolve('dist/service/verdict/simulated-shield.js')} "$@"\n`);
+  chmodSync(join(dir, 'shield'), 0o755);
+});
+
+afterEach(async () => {
+  await Promise.all(peers.splice(0).map((p) => p.stop()));
+  rmSync(dir, {recursive: true, force: true});
+});
+
+describe('hub and verdict helper processes', () => {
+  test('block → Subscribe → Verdict → terok-shield allow → verdict_applied', async () => {
+    await startAll();
+    const sub = await VarlinkClient.connect(paths.hub);
+    const stream = sub.stream('org.terok.Clearance1.Subscribe');
+    const first = stream.next();
+    await new Promise((r) => setTimeout(r, 100));
+    await writeLines([pending(1)]);
+    const blocked = (await first).value.event;
+    expect(blocked).toEqual({type: 'connection_blocked', container: C, request_id: `${C}:1`, dest: '198.51.100.1',
+      port: 443, proto: 6, domain: 'registry.example.net', action: '', ok: false, reason: '',
+      dossier: {project: 'warp', task: 't42', name: 'build'}});
+    const rpc = await VarlinkClient.connect(paths.hub);
+    expect(await rpc.call('org.terok.Clearance1.Verdict',
+      {container: C, request_id: `${C}:1`, dest: 'registry.example.net', action: 'allow'})).toEqual({ok: true});
+    expect(readFileSync(record, 'utf8').trim().split('\n').map((l) => JSON.parse(l))).toEqual([['allow', C, 'registry.example.net']]);
+    expect((await stream.next()).value.event).toMatchObject({type: 'verdict_applied', request_id: `${C}:1`, action: 'allow', ok: true});
+    rpc.close();
+    sub.close();
+  });
+
+  test('a shield that fails turns into ShieldCliFailed with its stderr, and the request can be retried', async () => {
+    await startAll();
+    await writeLines([JSON.stringify({type: 'pending', container: C, id: `${C}:2`, dest: '198.51.100.1', port: 443, proto: 6,
+      domain: 'bad_domain!'})]);
+    const rpc = await VarlinkClient.connect(paths.hub);
+    await new Promise((r) => setTimeout(r, 200));
+    const error = await rpc.call('org.terok.Clearance1.Verdict', {container: C, request_id: `${C}:2`, dest: 'bad_domain!', action: 'deny'})
+      .then(() => null, (e) => e);
+    expect(error?.errorName).toBe('org.terok.Clearance1.ShieldCliFailed');
+    expect(error.parameters.stderr).toMatch(/invalid target/);
+    const again = await rpc.call('org.terok.Clearance1.Verdict', {container: C, request_id: `${C}:2`, dest: 'bad_domain!', action: 'deny'})
+      .then(() => null, (e) => e);
+    expect(again?.errorName).toBe('org.terok.Clearance1.ShieldCliFailed');
+    rpc.close();
+  });
+
+  test('without the verdict helper a verdict fails closed, and the request stays pending', async () => {
+    const hub = start('serve');
+    await waitForSocket(paths.hub, hub);
+    await writeLines([pending(3)]);
+    const rpc = await VarlinkClient.connect(paths.hub);
+    await new Promise((r) => setTimeout(r, 200));
+    const error = await rpc.call('org.terok.Clearance1.Verdict', {container: C, request_id: `${C}:3`, dest: 'registry.example.net', action: 'allow'})
+      .then(() => null, (e) => e);
+    expect(error?.errorName).toBe('org.terok.Clearance1.ShieldCliFailed');
+    expect(error.parameters.stderr).toMatch(/verdict helper unreachable/);
+    expect((await rpc.call('org.terok.Clearance1.Pending')).events).toHaveLength(1);
+    rpc.close();
+  });
+
+  test('SIGTERM unlinks the sockets; a restart on the same paths works', async () => {
+    const {hub} = await startAll();
+    expect((await hub.stop()).code).toBe(0);
+    expect(existsSync(paths.hub)).toBe(false);
+    expect(existsSync(paths.reader)).toBe(false);
+    const again = start('serve');
+    await waitForSocket(paths.hub, again);
+  });
+
+  test('a stale socket (hub killed) is replaced; a live one is refused with a clear error', async () => {
+    const {hub} = await startAll();
+    const second = await run([process.execPath, CLI, 'serve'], {env, timeoutMs: 10_000});
+    expect(second.code).toBe(1);
+    expect(second.stderr).toMatch(/terok-clearance\.sock.*in use/);
+    hub.child.kill('SIGKILL');
+    await hub.finished;
+    expect(existsSync(paths.hub)).toBe(true);
+    const replacement = start('serve');
+    await waitForSocket(paths.hub, replacement);
+  });
+
+  test('a failed start leaves no socket behind (transactional)', async () => {
+    // The reader path is taken by a live listener, so the hub's varlink socket must be undone.
+    mkdirSync(join(dir, 'run'), {mode: 0o700});
+    const blocker = net.createServer().listen(paths.reader);
+    await new Promise((r) => blocker.once('listening', r));
+    const r = await run([process.execPath, CLI, 'serve'], {env, timeoutMs: 10_000});
+    blocker.close();
+    expect(r.code).toBe(1);
+    expect(existsSync(paths.hub)).toBe(false);
+  });
+});
+
+describe('bursts', () => {
+  const subscriberProcess = (want: number) => {
+    const child = spawn(process.execPath, [resolve('test/service/hub/subscriber-process.mjs'), paths.hub, String(want), '60000'],
+      {stdio: ['ignore', 'pipe', 'inherit']});
+    let out = '';
+    const ready = new Promise<void>((r) => child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('subscribed')) r();
+    }));
+    const result = new Promise<{count: number; last: string}>((r) => child.on('close', () => r(JSON.parse(out.trim().split('\n').at(-1)!))));
+    return {ready, result, child};
+  };
+
+  test('a subscriber that keeps reading receives every event of a 100,000-event burst, beside a stuck one', async () => {
+    const {hub} = await startAll();
+    const reader = subscriberProcess(100_000);
+    await reader.ready;
+    const stuck = net.connect({path: paths.hub});
+    stuck.pause();
+    stuck.write(JSON.stringify({method: 'org.terok.Clearance1.Subscribe', more: true}) + '\0');
+    await new Promise((r) => setTimeout(r, 200));
+    await writeLines(Array.from({length: 100_000}, (_, i) => pending(i + 1)));
+    const {count, last} = await reader.result;
+    expect(count).toBe(100_000);
+    expect(last).toBe(`${C}:100000`);
+    stuck.destroy();
+    expect(hub.running).toBe(true);
+  }, 120_000);
+
+  test('ten subscribers each receive all of a 4,500-event burst', async () => {
+    await startAll();
+    const readers = Array.from({length: 10}, () => subscriberProcess(4500));
+    await Promise.all(readers.map((r) => r.ready));
+    await writeLines(Array.from({length: 4500}, (_, i) => pending(i + 1)));
+    const results = await Promise.all(readers.map((r) => r.result));
+    expect(results.map((r) => r.count)).toEqual(Array(10).fill(4500));
+  }, 120_000);
+});

@@ -77,7 +77,7 @@ function run(command: string, args: readonly string[], options: ExecOptions, res
   };
   const snippet = () => stderrSnippet(stderr.bytes());
 
-  child.stderr.on('data', (chunk: Buffer) => stderr.add(chunk));
+  child.stderr?.on('data', (chunk: Buffer) => stderr.add(chunk));
   child.stdout?.on('data', (chunk: Buffer) => stdout.add(chunk));
   for (const pipe of pipes) pipe.on('error', () => {}); // destroyed on timeout; the outcome is decided elsewhere
 

@@ -63,7 +63,7 @@ const decisions = () => {
 
 describe('against the real hub process', () => {
   test('catch-up, verdicts through the helper to the shield, SIGKILL and restart', async () => {
-    let hub = await startHub();
+    const hub = await startHub();
     await read(pending(1, 'registry.example.net'));
 
     session = new PromptSession({changes: () => {}, hub: () => {}}, {runtimeDir: runtime});
@@ -83,7 +83,7 @@ describe('against the real hub process', () => {
     await until(() => s.hubs.hubs()[0]?.state.status === 'unavailable', 'the hub is gone');
     expect(s.model.prompts()).toEqual([]); // its requests went with it
 
-    hub = await startHub(); // binds over the stale socket the killed process left
+    await startHub(); // binds over the stale socket the killed process left
     await until(() => s.hubs.hubs()[0]?.state.status === 'connected', 'reconnected', 3000);
     await read(pending(4, 'files.example'));
     await until(() => s.model.prompts().length === 1, 'a block from the new hub process');

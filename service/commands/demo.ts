@@ -43,7 +43,7 @@ export const demo = {
       stops.push(() => verdicts.close());
       const hub = await startHubService({paths});
       stops.push(() => hub.close());
-      const reader = startDemoReader(paths.reader, Number(interval) * 1000);
+      const reader = startDemoReader(paths.reader, Number(interval) * 1000, (c, t) => decisionsOf(decisions).get(`${c} ${t}`) === 'allow');
       stops.push(() => reader.stop());
       if (!parsed.values.json) {
         process.stdout.write(`demo: hub, verdict helper and simulated shield running in ${runtime}\n` +
@@ -62,13 +62,26 @@ export const demo = {
   },
 };
 
-function simulatedShieldReport(decisions: string): string {
-  let lines: string[];
+/** The simulated shield's decision file: "ACTION CONTAINER TARGET" lines, appended; the last per target holds. */
+function decisionLines(decisions: string): string[] {
   try {
-    lines = readFileSync(decisions, 'utf8').trim().split('\n').filter(Boolean);
+    return readFileSync(decisions, 'utf8').trim().split('\n').filter(Boolean);
   } catch {
-    lines = [];
+    return [];
   }
+}
+
+function decisionsOf(decisions: string): Map<string, string> {
+  const inForce = new Map<string, string>();
+  for (const line of decisionLines(decisions)) {
+    const [action, container, target] = line.split(' ');
+    inForce.set(`${container} ${target}`, action!);
+  }
+  return inForce;
+}
+
+function simulatedShieldReport(decisions: string): string {
+  const lines = decisionLines(decisions);
   if (lines.length === 0) return 'demo: the simulated shield was not asked to change anything\n';
   return `demo: the simulated shield applied:\n${lines.map((l) => `  terok-shield ${l}`).join('\n')}\n`;
 }

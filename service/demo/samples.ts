@@ -29,6 +29,12 @@ const BLOCKS: SampleBlock[] = [
   {container: 0, dest: '198.51.100.99', port: 8443, proto: 6, domain: 'telemetry.example.net'},
 ];
 
+/** The container and target of the n-th sample (what a verdict on it names). */
+export function sampleTarget(n: number): {container: string; target: string} {
+  const block = BLOCKS[n % BLOCKS.length]!;
+  return {container: SAMPLE_CONTAINERS[block.container]!.id, target: block.domain || block.dest};
+}
+
 /** The n-th line (0-based) the demo reader writes; request ids count from 1 per container, as the reader's do. */
 export function sampleLine(n: number, counters: Map<string, number>): string {
   const block = BLOCKS[n % BLOCKS.length]!;
@@ -40,5 +46,3 @@ export function sampleLine(n: number, counters: Map<string, number>): string {
     proto: block.proto, domain: block.domain, dossier: container.dossier, ts: new Date().toISOString(),
   });
 }
-
-export const SAMPLE_BLOCK_COUNT = BLOCKS.length;

@@ -12,6 +12,7 @@ import {TmuxPane} from './support/tmux.js';
 let runtime: string;
 let hub: TestHub | undefined;
 let pane: TmuxPane | undefined;
+let panes = 0;
 
 beforeEach(() => {
   runtime = mkdtempSync(join(tmpdir(), 'tty-'));
@@ -29,7 +30,8 @@ async function startWatch(extraEnv: NodeJS.ProcessEnv = {}): Promise<TmuxPane> {
     PATH: process.env.PATH, HOME: process.env.HOME, LANG: 'C.UTF-8', XDG_RUNTIME_DIR: runtime, ...extraEnv,
   };
   const command = `'${process.execPath}' '${distModule('service/cli.ts')}' watch; echo "EXIT=$?"; sleep 60`;
-  return TmuxPane.start(join(runtime, 'tmux.sock'), command, env);
+  // A fresh tmux server each time: one that was just killed may still hold its socket.
+  return TmuxPane.start(join(runtime, `tmux-${++panes}.sock`), command, env);
 }
 
 const C3 = 'fedcba987654';

@@ -1,12 +1,14 @@
 // The prompt model fed by every hub: what an interactive UI (the shell extension, the terminal, the notification
 // fallback) sits on. Events and snapshots go into the model tagged with their hub; a hub that goes away takes its
 // requests with it (its bindings are gone: a restarted hub starts empty, and what it still holds comes back through
-// its snapshot); verdicts go to the hub that emitted the request, and their outcomes settle the model.
+// its snapshot); verdicts go to the hub that emitted the request, and their outcomes settle the model. An identity
+// source, when given, names containers whose events carry no dossier identity (identity-feed.ts).
 import type {ClearanceEvent} from '../clearance/event.js';
 import {PromptModel, type PromptChange, type PromptModelOptions, type VerdictRequest} from '../clearance/prompts.js';
 import type {VerdictAction} from '../clearance/verdict.js';
 import type {VerdictOutcome} from './clearance-calls.js';
 import type {HubSetListener, HubView, VerdictRoutes} from './hub-set.js';
+import {IdentityFeed, type IdentitySource} from './identity-feed.js';
 
 export interface PromptSessionListener {
   changes(changes: PromptChange[]): void;
@@ -17,6 +19,8 @@ export interface PromptSessionOptions {
   /** Wall-clock milliseconds (what prompts show as "since HH:MM:SS"). */
   now: () => number;
   model?: PromptModelOptions;
+  /** Names containers the wire does not name (on Node: podman and the task metadata). */
+  identity?: IdentitySource;
 }
 
 /** What the session needs of a hub set (core's HubSet is one). */
@@ -29,12 +33,16 @@ export class PromptSession<H extends Hubs> {
   readonly model: PromptModel;
   readonly hubs: H;
   readonly #now: () => number;
+  readonly #identity: IdentityFeed | null;
 
   /** `hubs` builds the hub set (the edge's) around the listener this session feeds it. */
   constructor(private readonly listener: PromptSessionListener, hubs: (listener: HubSetListener) => H,
     options: PromptSessionOptions) {
     this.model = new PromptModel(options.model);
     this.#now = options.now;
+    this.#identity = options.identity
+      ? new IdentityFeed(options.identity, (container, label) => this.#emit(this.model.setIdentity(container, label)))
+      : null;
     this.hubs = hubs({
       hubAdded: (hub) => listener.hub(hub, 'added'),
       hubRemoved: (hub) => {
@@ -46,9 +54,14 @@ export class PromptSession<H extends Hubs> {
         if (hub.state.status !== 'connected') this.#emit(this.model.forgetOrigin(hub.id));
       },
       snapshot: (hub, pending) => {
-        if (pending) this.#emit(this.model.loadSnapshot(pending, this.#now(), hub.id));
+        if (!pending) return;
+        this.#emit(this.model.loadSnapshot(pending, this.#now(), hub.id));
+        for (const event of pending) this.#identity?.observe(event);
       },
-      event: (hub, event: ClearanceEvent) => this.#emit(this.model.apply(event, this.#now(), hub.id)),
+      event: (hub, event: ClearanceEvent) => {
+        this.#emit(this.model.apply(event, this.#now(), hub.id));
+        this.#identity?.observe(event);
+      },
     });
   }
 
@@ -57,6 +70,7 @@ export class PromptSession<H extends Hubs> {
   }
 
   close(): Promise<void> {
+    this.#identity?.close();
     return this.hubs.close();
   }
 
@@ -68,7 +82,10 @@ export class PromptSession<H extends Hubs> {
    */
   answer(key: string, action: VerdictAction): Promise<void> | null {
     const request = this.model.beginVerdict(key, action);
-    return request && this.#send(request);
+    if (!request) return null;
+    // The result line names the container: re-read its name while the verdict is on its way (a renamed task).
+    this.#identity?.refresh(request.container);
+    return this.#send(request);
   }
 
   /**
@@ -78,6 +95,7 @@ export class PromptSession<H extends Hubs> {
   answerContainer(container: string, action: VerdictAction): {count: number; done: Promise<void>} | null {
     const requests = this.model.beginContainerVerdict(container, action);
     if (requests.length === 0) return null;
+    this.#identity?.refresh(container);
     const byOrigin = new Map<string, VerdictRequest[]>();
     for (const r of requests) byOrigin.set(r.origin, [...(byOrigin.get(r.origin) ?? []), r]);
     const done = Promise.all([...byOrigin].map(([origin, group]) => this.#sendContainer(origin, container, action, group)));

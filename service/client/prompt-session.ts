@@ -1,6 +1,8 @@
 // The prompt session (core/client/prompt-session.ts) over Node's hub set.
 import {PromptSession as CorePromptSession, type PromptSessionListener} from '../../core/client/prompt-session.js';
 import type {PromptModelOptions} from '../../core/clearance/prompts.js';
+import type {IdentitySource} from '../../core/client/identity-feed.js';
+import {identityResolverFromEnv} from '../identity/identity-config.js';
 import {HubSet, type HubSetOptions} from './hub-set.js';
 
 export type {PromptSessionListener} from '../../core/client/prompt-session.js';
@@ -8,10 +10,15 @@ export type {PromptSessionListener} from '../../core/client/prompt-session.js';
 export interface PromptSessionOptions extends HubSetOptions {
   now?: () => number;
   model?: PromptModelOptions;
+  /** Who containers are when the wire does not say; default: podman when on PATH (identity-config.ts); null: none. */
+  identity?: IdentitySource | null;
 }
 
 export class PromptSession extends CorePromptSession<HubSet> {
   constructor(listener: PromptSessionListener, options: PromptSessionOptions = {}) {
-    super(listener, (hubs) => new HubSet(hubs, options), {now: options.now ?? Date.now, model: options.model});
+    const identity = options.identity === undefined ? identityResolverFromEnv() : options.identity;
+    super(listener, (hubs) => new HubSet(hubs, options), {
+      now: options.now ?? Date.now, model: options.model, ...(identity ? {identity} : {}),
+    });
   }
 }

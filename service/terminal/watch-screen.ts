@@ -41,8 +41,8 @@ export class WatchScreen {
   /** Container numbers for `A C` / `D C`: given on a container's first prompt, never reused. */
   readonly #containers = new Map<string, number>();
   #nextContainer = 1;
-  /** Per prompt: the count and notice last reported, and when a repeat was last reported. */
-  readonly #reported = new Map<string, {count: number; notice: string | null; at: number}>();
+  /** Per prompt: the count, notice and identity last reported, and when a repeat was last reported. */
+  readonly #reported = new Map<string, {count: number; notice: string | null; identity: string; at: number}>();
   readonly #hubStatus = new Map<string, HubStatus>();
 
   constructor(private readonly model: PromptModel, options: ScreenOptions) {
@@ -142,7 +142,7 @@ export class WatchScreen {
       case 'added': {
         const {prompt} = change;
         this.#containerNumber(prompt.container);
-        this.#reported.set(prompt.key, {count: prompt.count, notice: prompt.notice, at: this.#now()});
+        this.#reported.set(prompt.key, {count: prompt.count, notice: prompt.notice, identity: prompt.identity, at: this.#now()});
         return [this.#line(p.strong, `[${prompt.number}] ${promptTitle(prompt)}  (${promptBody(prompt, this.#clock).join(', ')})`)];
       }
       case 'updated': return this.#updated(change.prompt);
@@ -172,11 +172,19 @@ export class WatchScreen {
     }
   }
 
-  /** Repeats (rate-limited) and "already answered" are worth a line; other updates show in the list. */
+  /**
+   * Repeats (rate-limited), "already answered" and a container named after its prompt was shown (an identity
+   * resolved later, or renamed) are worth a line; other updates show in the list.
+   */
   #updated(prompt: PromptView): string[] {
-    const reported = this.#reported.get(prompt.key) ?? {count: prompt.count, notice: null, at: 0};
+    const reported = this.#reported.get(prompt.key) ?? {count: prompt.count, notice: null, identity: prompt.identity, at: 0};
     const lines: string[] = [];
     const now = this.#now();
+    if (prompt.identity !== reported.identity && prompt.identity !== prompt.container) {
+      lines.push(this.#line(this.#paint.dim,
+        `[${prompt.number}] ${hostPort(prompt.target, prompt.port)}: container ${prompt.container} is ${prompt.identity}`));
+    }
+    reported.identity = prompt.identity;
     if (prompt.count > reported.count && (reported.count === 1 || now - reported.at >= this.#repeatQuietMs)) {
       lines.push(this.#line(this.#paint.strong,
         `[${prompt.number}] ${hostPort(prompt.target, prompt.port)}: ${repeatText(prompt.count, prompt.firstSeen, this.#clock)}`));

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the real peers the test suite runs against. Idempotent: a second run only checks.
-#   - Debian packages on the host: the Go varlink peer, gjs, dbus-daemon, tmux, mmdebstrap, zip
+#   - Debian packages on the host: the Go varlink peer, gjs, dbus-daemon, tmux, mmdebstrap, zip, podman (container
+#     identity tests create containers from an empty rootfs in private storage: no image, no network)
 #   - the Python varlink reference + python3-asyncvarlink (Debian sid .debs, unpacked, no system change)
 #   - a Debian trixie root with systemd (varlinkctl, sd-varlink servers), gjs and GNOME Shell
 # Everything but the host packages lives under $TEROK_PEERS (default /var/cache/terok-clearance).
@@ -15,7 +16,7 @@ if [ "$(id -u)" != 0 ]; then
 fi
 mkdir -p "$PEERS"
 
-host_pkgs=(varlink-go gjs dbus dbus-daemon tmux mmdebstrap zip libglib2.0-bin python3 debian-archive-keyring)
+host_pkgs=(varlink-go gjs dbus dbus-daemon tmux mmdebstrap zip libglib2.0-bin python3 debian-archive-keyring podman)
 # The SO_PEERCRED addon (service/peercred) is compiled by `npm run build`: a C toolchain, and Node's headers when the
 # Node package does not ship them (NodeSource's nodejs does; Debian's puts them in libnode-dev; N-API is ABI-stable).
 host_pkgs+=(build-essential)

@@ -1,11 +1,19 @@
 // Entry point loaded by GNOME Shell. Nothing happens at import time: enable() builds everything inside a
-// fresh Lifetime and disable() ends it, which undoes every signal, source, socket, actor and bus name.
+// fresh Lifetime and disable() ends it, which undoes every signal, source, socket, monitor, keybinding, actor
+// and bus name.
+import Meta from 'gi://Meta';
+import Shell from 'gi://Shell';
 import {Extension} from 'resource:///org/gnome/shell/extensions/extension.js';
-import {addIndicator} from './indicator.js';
+import * as Main from 'resource:///org/gnome/shell/ui/main.js';
+import {createClearanceClient} from './hub/clearance-client.js';
 import {Lifetime} from './lifetime.js';
+import {ClearanceIndicator} from './ui/indicator.js';
+import {PromptBanner} from './ui/prompt-banner.js';
 
 /** Owned while enabled so the desktop-notification fallback sees a prompt UI and stays quiet. */
 export const SHELL_BUS_NAME = 'org.terok.Clearance.Shell';
+/** The GSettings key holding the shortcut; also the keybinding's name. */
+const QUEUE_SHORTCUT = 'queue-shortcut';
 
 export default class ClearanceExtension extends Extension {
   #lifetime: Lifetime | null = null;
@@ -13,8 +21,27 @@ export default class ClearanceExtension extends Extension {
   override enable(): void {
     const lifetime = new Lifetime();
     this.#lifetime = lifetime;
+    const settings = this.getSettings();
     lifetime.ownBusName(SHELL_BUS_NAME);
-    addIndicator(lifetime, {role: this.uuid, openPreferences: () => this.openPreferences()});
+
+    let indicator: ClearanceIndicator | null = null;
+    let banner: PromptBanner | null = null;
+    const client = createClearanceClient(lifetime, settings, {
+      changes: (changes) => {
+        banner?.changes(changes);
+        indicator?.refresh();
+      },
+      hub: () => indicator?.refresh(),
+      event: (_hub, event) => banner?.lifecycle(event),
+    });
+    indicator = new ClearanceIndicator(lifetime, settings, client,
+      {role: this.uuid, openPreferences: () => this.openPreferences()});
+    banner = new PromptBanner(lifetime, settings, client);
+
+    Main.wm.addKeybinding(QUEUE_SHORTCUT, settings, Meta.KeyBindingFlags.NONE,
+      Shell.ActionMode.NORMAL | Shell.ActionMode.OVERVIEW, () => banner.openQueue());
+    lifetime.defer(() => Main.wm.removeKeybinding(QUEUE_SHORTCUT));
+    client.start();
   }
 
   override disable(): void {

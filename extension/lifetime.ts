@@ -34,19 +34,35 @@ export class Lifetime {
   }
 
   /**
-   * Runs `tick` after `ms`, again every `ms` while it returns true, until the lifetime ends. A finished
-   * source is forgotten, so end() never removes an id GLib may since have given to someone else.
+   * Runs `tick` after `ms`, again every `ms` while it returns true, until the lifetime ends or the returned
+   * function cancels it. A finished source is forgotten, so nothing ever removes an id GLib may since have given
+   * to someone else.
    */
-  timeout(ms: number, tick: () => boolean): void {
+  timeout(ms: number, tick: () => boolean): () => void {
+    let id = 0;
+    let ticking = false; // cancelled from inside tick(): the callback's return removes the source
     const undo = (): void => {
-      GLib.Source.remove(id);
+      if (id && !ticking) GLib.Source.remove(id);
+      id = 0;
     };
-    const id = GLib.timeout_add(GLib.PRIORITY_DEFAULT, ms, () => {
-      if (tick()) return GLib.SOURCE_CONTINUE;
+    id = GLib.timeout_add(GLib.PRIORITY_DEFAULT, ms, () => {
+      let again: boolean;
+      ticking = true;
+      try {
+        again = tick();
+      } finally {
+        ticking = false;
+      }
+      if (again && id) return GLib.SOURCE_CONTINUE;
+      id = 0;
       this.#undo.delete(undo);
       return GLib.SOURCE_REMOVE;
     });
     this.defer(undo);
+    return () => {
+      undo();
+      this.#undo.delete(undo);
+    };
   }
 
   /** A cancellable for async I/O that is cancelled when the lifetime ends. */

@@ -6,9 +6,8 @@ import Gtk from 'gi://Gtk';
 import {ExtensionPreferences} from 'resource:///org/gnome/Shell/Extensions/js/extensions/prefs.js';
 
 const PROMPT_STYLES = [
-  ['banner', 'In-shell banner'],
-  ['dialog', 'Dialog'],
-  ['notification', 'Notification'],
+  ['banner', 'Banner under the top bar'],
+  ['indicator', 'Only in the top-bar menu'],
 ] as const;
 
 export default class ClearancePreferences extends ExtensionPreferences {

@@ -74,3 +74,11 @@ export function alertBody(alert: Pick<SecurityAlert, 'kind'>): string {
     ? 'Egress filtering is bypassed for this container.'
     : 'Egress filtering is fully disabled for this container.';
 }
+
+/** "Container started: x", "Container exited: x (reason)"; "" for any other event type. */
+export function lifecycleText(event: Pick<ClearanceEvent, 'type' | 'reason'>, identity: string): string {
+  if (event.type === 'container_started') return `Container started: ${identity}`;
+  if (event.type !== 'container_exited') return '';
+  const reason = event.reason.replace(/\s+/g, ' ').trim();
+  return reason ? `Container exited: ${identity} (${reason})` : `Container exited: ${identity}`;
+}

@@ -10,7 +10,7 @@ import {makeCall} from '../../core/varlink/message.js';
 import type {JsonObject, Reply} from '../../core/varlink/message.js';
 import {ReplyQueue} from '../../core/varlink/reply-queue.js';
 import type {Waiter} from '../../core/varlink/reply-queue.js';
-import {ConnectionClosedError, PeerUidError} from './errors.js';
+import {ConnectionClosedError, PeerCredentialsError, PeerUidError, TimeoutError} from './errors.js';
 
 const READ_CHUNK_BYTES = 64 * 1024;
 
@@ -22,6 +22,16 @@ export interface ConnectOptions {
   cancellable?: Gio.Cancellable;
   /** Cap on one reply; default 16 MiB. */
   maxMessageBytes?: number;
+  /** Give up connecting after this long (rejects with TimeoutError); default: no limit. */
+  timeoutMs?: number;
+}
+
+export interface CallOptions {
+  /**
+   * Reject with TimeoutError if no reply came within this long, and close the connection: replies are matched to
+   * calls in order, so a connection with a call that will never be answered is of no further use. 0: no limit.
+   */
+  timeoutMs?: number;
 }
 
 export class VarlinkConnection {
@@ -47,7 +57,7 @@ export class VarlinkConnection {
   static async connect(path: string, options: ConnectOptions = {}): Promise<VarlinkConnection> {
     const cancellable = options.cancellable ?? new Gio.Cancellable();
     const client = new Gio.SocketClient();
-    const connection = await new Promise<Gio.SocketConnection>((resolve, reject) => {
+    const connecting = new Promise<Gio.SocketConnection>((resolve, reject) => {
       client.connect_async(new Gio.UnixSocketAddress({path}), cancellable, (_source, result) => {
         try {
           resolve(client.connect_finish(result));
@@ -56,8 +66,20 @@ export class VarlinkConnection {
         }
       });
     });
+    const connection = await withTimeout(connecting, options.timeoutMs ?? 0, () => {
+      cancellable.cancel();
+      connecting.then(closeQuietly, () => {}); // made just as the time ran out: nobody will use it
+      return new TimeoutError(`connecting to ${path}`, options.timeoutMs ?? 0);
+    });
     // The server's credentials (SO_PEERCRED), not the socket file's owner: that is who would read our verdicts.
-    const peerUid: number = connection.get_socket().get_credentials().get_unix_user();
+    let peerUid: number;
+    try {
+      peerUid = connection.get_socket().get_credentials().get_unix_user();
+    } catch (e) {
+      // GLib refuses credentials without a pid, which a server in a PID namespace we cannot see has.
+      closeQuietly(connection);
+      throw new PeerCredentialsError(path, {cause: e});
+    }
     const ownUid: number = new Gio.Credentials().get_unix_user();
     if (peerUid !== ownUid) {
       closeQuietly(connection);
@@ -67,14 +89,19 @@ export class VarlinkConnection {
   }
 
   /** Calls `method`; resolves with the reply's parameters, rejects with VarlinkError for an error reply. */
-  call(method: string, parameters: JsonObject = {}): Promise<JsonObject> {
-    return new Promise((resolve, reject) => {
+  call(method: string, parameters: JsonObject = {}, options: CallOptions = {}): Promise<JsonObject> {
+    const reply = new Promise<JsonObject>((resolve, reject) => {
       this.#request(makeCall(method, parameters), {
         method,
         more: false,
         deliver: (reply) => (reply.error === undefined ? resolve(reply.parameters) : reject(replyError(reply))),
         fail: reject,
       });
+    });
+    return withTimeout(reply, options.timeoutMs ?? 0, () => {
+      const error = new TimeoutError(`${method} on ${this.path}`, options.timeoutMs ?? 0);
+      this.#end(error);
+      return error;
     });
   }
 
@@ -147,6 +174,32 @@ export class VarlinkConnection {
     this.#replies.failAll(new ConnectionClosedError(this.path, {cause}));
     this.#onClosed(cause);
   }
+}
+
+/**
+ * `promise`, or the error `expire()` returns once `ms` have passed first (0: no limit). The timer is removed when the
+ * promise settles, and every promise here settles when its connection ends, so no timer outlives a connection.
+ */
+function withTimeout<T>(promise: Promise<T>, ms: number, expire: () => Error): Promise<T> {
+  if (ms <= 0) return promise;
+  return new Promise<T>((resolve, reject) => {
+    let id = GLib.timeout_add(GLib.PRIORITY_DEFAULT, ms, () => {
+      id = 0;
+      reject(expire());
+      return GLib.SOURCE_REMOVE;
+    });
+    const stop = (): void => {
+      if (id) GLib.Source.remove(id);
+      id = 0;
+    };
+    promise.then((value) => {
+      stop();
+      resolve(value);
+    }, (error: unknown) => {
+      stop();
+      reject(error);
+    });
+  });
 }
 
 function replyError(reply: Reply): VarlinkError {

@@ -15,3 +15,19 @@ export class PeerUidError extends Error {
     this.name = 'PeerUidError';
   }
 }
+
+/** Who serves the socket cannot be told: we do not talk to it either. */
+export class PeerCredentialsError extends Error {
+  constructor(readonly path: string, options?: {cause?: unknown}) {
+    super(`cannot tell which user serves ${path} (it may run in a PID namespace this shell cannot see)`, options);
+    this.name = 'PeerCredentialsError';
+  }
+}
+
+/** No answer in time: a connect, or a call (whose connection is then closed). */
+export class TimeoutError extends Error {
+  constructor(what: string, readonly ms: number) {
+    super(`${what}: no answer within ${ms} ms`);
+    this.name = 'TimeoutError';
+  }
+}

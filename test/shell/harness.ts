@@ -53,6 +53,8 @@ const INPUT = `
 
 export interface Shell {
   readonly root: string;
+  /** The host pid of the session's first process: `nsenter --target` it to run beside the shell. */
+  readonly sessionPid: number;
   /** Evaluates an async function body in the shell (`Main` and `global` in scope); resolves to its JSON result. */
   eval<T = unknown>(body: string): Promise<T>;
   /** Runs argv inside the root as the session user, with the session bus. */
@@ -63,6 +65,8 @@ export interface Shell {
   clickActor(expression: string): Promise<void>;
   /** Presses and releases a key (a Clutter keyval) on a virtual keyboard. */
   pressKey(keyval: number): Promise<void>;
+  /** Presses the keys in order and releases them in reverse: a chord such as Super+Shift+C. */
+  pressChord(keyvals: number[]): Promise<void>;
   /** Saves a PNG of the whole stage as dist/artifacts/shell/<name>.png and returns that path. */
   screenshot(name: string): Promise<string>;
   /** Ends the session: every process in it is killed and its mounts are gone. Safe to call twice. */
@@ -137,6 +141,7 @@ export async function startShell(name: string): Promise<Shell> {
 
   return {
     root,
+    sessionPid: nsPid,
     log,
     eval: evaluate,
     asTester,
@@ -150,6 +155,11 @@ export async function startShell(name: string): Promise<Shell> {
     pressKey: (keyval) => evaluate(`${INPUT}
       keyboard.notify_keyval(Clutter.CURRENT_TIME, ${Number(keyval)}, Clutter.KeyState.PRESSED);
       keyboard.notify_keyval(Clutter.CURRENT_TIME, ${Number(keyval)}, Clutter.KeyState.RELEASED);
+      await pause(100);`),
+    pressChord: (keyvals) => evaluate(`${INPUT}
+      const keys = ${JSON.stringify(keyvals.map(Number))};
+      for (const k of keys) { keyboard.notify_keyval(Clutter.CURRENT_TIME, k, Clutter.KeyState.PRESSED); await pause(20); }
+      for (const k of keys.reverse()) keyboard.notify_keyval(Clutter.CURRENT_TIME, k, Clutter.KeyState.RELEASED);
       await pause(100);`),
     screenshot: async (name) => {
       if (!/^[\w.-]+$/.test(name)) throw new Error(`bad screenshot name ${name}`);

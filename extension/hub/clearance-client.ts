@@ -1,0 +1,60 @@
+// The extension's client of every hub: core's prompt session and hub set (reconnects with back-off, Pending
+// catch-up, merge of all hubs into one prompt model) on the Gio transport and discovery, with timers, sockets and
+// monitors owned by the lifetime. The configured sockets come from GSettings and follow its changes.
+import Gio from 'gi://Gio';
+import GLib from 'gi://GLib';
+import type {ClearanceEvent} from '../../core/clearance/event.js';
+import {HubConnection} from '../../core/client/hub-connection.js';
+import {HubSet, type HubSetListener, type HubView} from '../../core/client/hub-set.js';
+import {sessionHub} from '../../core/client/hub-sockets.js';
+import {PromptSession, type PromptSessionListener} from '../../core/client/prompt-session.js';
+import type {Lifetime} from '../lifetime.js';
+import {GioDiscovery} from './gio-discovery.js';
+import {gioTransport} from './gio-transport.js';
+import {lifetimeScheduler} from './glib-scheduler.js';
+
+export interface ClearanceClientListener extends PromptSessionListener {
+  /** Every event of every hub, as it arrives (after the prompt model has seen it). */
+  event(hub: HubView, event: ClearanceEvent): void;
+}
+
+export type ClearanceClient = PromptSession<HubSet>;
+
+/** `$XDG_RUNTIME_DIR` when set to an absolute path, else `/run/user/<uid>` (wire.md §5). */
+export function runtimeDir(): string {
+  const dir = GLib.getenv('XDG_RUNTIME_DIR');
+  return dir?.startsWith('/') ? dir : `/run/user/${new Gio.Credentials().get_unix_user()}`;
+}
+
+/** The client, not started yet: start() it once its listener's UI exists. Ending the lifetime closes it. */
+export function createClearanceClient(lifetime: Lifetime, settings: Gio.Settings,
+  listener: ClearanceClientListener): ClearanceClient {
+  const scheduler = lifetimeScheduler(lifetime);
+  const transport = gioTransport(lifetime);
+  const runtime = runtimeDir();
+  let discovery: GioDiscovery | null = null;
+  // The extension has no log of its own worth filling: a malformed hub reply is dropped and shows nowhere else.
+  const log = {warning: (message: string) => console.warn(`terok-clearance: ${message}`)};
+
+  const session = new PromptSession(listener, (hubs: HubSetListener) => new HubSet({
+    ...hubs,
+    event: (hub, event) => {
+      hubs.event(hub, event);
+      listener.event(hub, event);
+    },
+  }, {
+    session: sessionHub(runtime),
+    discovery: (found) => (discovery = new GioDiscovery(found, {runtimeDir: runtime, scheduler})),
+    connection: (socket, hub) => new HubConnection(socket.path, hub, {transport, scheduler, log}),
+  }), {now: Date.now});
+
+  const configure = (): void => {
+    const paths = settings.get_strv('extra-sockets').filter((path) => path.startsWith('/'));
+    session.hubs.setConfigured(paths);
+    discovery?.setConfigured(paths);
+  };
+  configure();
+  lifetime.connect(settings, 'changed::extra-sockets', configure);
+  lifetime.defer(() => void session.close());
+  return session;
+}

@@ -127,8 +127,7 @@ function field(object: Record<string, unknown>, key: string): unknown {
 }
 
 function stringEntries(x: unknown): Record<string, string> {
-  const out: Record<string, string> = Object.create(null) as Record<string, string>;
-  if (!isPlainObject(x)) return out;
-  for (const [key, value] of Object.entries(x)) if (typeof value === 'string') out[key] = value;
-  return out;
+  if (!isPlainObject(x)) return {};
+  // fromEntries defines own properties: a "__proto__" key stays a key.
+  return Object.fromEntries(Object.entries(x).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
 }

@@ -24,7 +24,8 @@ export async function readTaskName(path: string): Promise<TaskName> {
   }
   let meta: unknown;
   try {
-    meta = parse(text, {maxAliasCount: TASK_META_MAX_ALIASES, logLevel: 'silent', prettyErrors: false});
+    // logLevel 'error': errors throw, warnings (an unknown tag) are not printed; 'silent' would swallow errors too.
+    meta = parse(text, {maxAliasCount: TASK_META_MAX_ALIASES, logLevel: 'error', prettyErrors: false});
   } catch (e) {
     return {problem: `task metadata ${path}: not valid YAML (${(e as Error).message.split('\n')[0]})`};
   }

@@ -141,6 +141,8 @@ export class ClearanceIndicator {
       pointerButton('Deny all', 'terok-clearance-button terok-clearance-deny', answer('deny')),
       pointerButton('Allow all', 'terok-clearance-button terok-clearance-allow', answer('allow')),
     ];
+    buttons[0]!.name = `terok-clearance-deny-all:${container}`;
+    buttons[1]!.name = `terok-clearance-allow-all:${container}`;
     for (const button of buttons) item.add_child(button);
     setArmed(buttons, this.#arming.show(`container:${container}`) && prompts.some((p) => p.inFlight === null));
     return item;
@@ -166,6 +168,8 @@ export class ClearanceIndicator {
       pointerButton('Deny', 'terok-clearance-button terok-clearance-deny', answer('deny')),
       pointerButton('Allow', 'terok-clearance-button terok-clearance-allow', answer('allow')),
     ];
+    buttons[0]!.name = `terok-clearance-deny:${prompt.key}`;
+    buttons[1]!.name = `terok-clearance-allow:${prompt.key}`;
     for (const button of buttons) item.add_child(button);
     setArmed(buttons, this.#arming.show(prompt.key) && prompt.inFlight === null);
     return item;

@@ -234,12 +234,15 @@ export class PromptBanner {
       card.add_child(label('Esc close', 'terok-clearance-hint'));
       this.#promptBox.add_child(card);
     }
-    this.actor.visible = this.actor.get_children().some((box) => box.get_n_children() > 0);
+    // An empty box would still take its share of the spacing.
+    for (const box of this.actor.get_children()) box.visible = box.get_n_children() > 0;
+    this.actor.visible = this.actor.get_children().some((box) => box.visible);
     this.#place();
   }
 
   #promptCard(prompt: PromptView): St.Widget {
-    const card = vbox({name: 'terok-clearance-prompt', style_class: 'terok-clearance-card terok-clearance-prompt'});
+    const card = vbox({name: 'terok-clearance-prompt', style_class: `terok-clearance-card terok-clearance-prompt${
+      this.#grab ? ' terok-clearance-queue' : ''}`});
     const header = hbox({});
     header.add_child(label(promptTitle(prompt), 'terok-clearance-title', {x_expand: true}));
     header.add_child(pointerButton('×', 'terok-clearance-close', () => {
@@ -262,6 +265,7 @@ export class PromptBanner {
       () => this.#answer(prompt.key, 'allow'));
     deny.name = 'terok-clearance-deny';
     allow.name = 'terok-clearance-allow';
+    deny.x_expand = allow.x_expand = true;
     buttons.add_child(deny);
     buttons.add_child(allow);
     setArmed([deny, allow], this.#arming.show(prompt.key) && prompt.inFlight === null);

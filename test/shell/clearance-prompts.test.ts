@@ -30,6 +30,10 @@ const gsettings = (key: string, value: string) => shell.asTester(['gsettings', '
   key, value]);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const allowButton = `(() => { ${FIND} return find('terok-clearance-allow'); })()`;
+const denyButton = `(() => { ${FIND} return find('terok-clearance-deny'); })()`;
+const keyFocusInBanner = () => shell.eval<boolean>(`${FIND}
+  const focus = global.stage.get_key_focus(), banner = find('terok-clearance-banner');
+  return Boolean(focus && banner && (focus === banner || banner.contains(focus)));`);
 const invoked = () => services.invocations().map((i) => i.argv.join(' '));
 
 describe('prompts from a real hub', () => {
@@ -77,6 +81,167 @@ describe('prompts from a real hub', () => {
   });
 });
 
+describe('answers', () => {
+  test('a failed verdict stays answerable, and a retry applies it', async () => {
+    await gsettings('arm-delay-ms', '300');
+    await services.write([pendingLine(C1, 3, {domain: 'pypi.example.org'})]);
+    await waitFor('the prompt', () => banner(shell), (b) => b.prompt?.[0] === 'Blocked: pypi.example.org:443' && b.armed === true);
+    services.failNext();
+    await shell.clickActor(denyButton);
+    const failed = await waitFor('the failure', () => banner(shell), (b) => b.armed === true
+      && (b.prompt?.includes('Deny failed: pypi.example.org: simulated failure') ?? false));
+    expect(failed.result).toBeNull();
+    await shell.clickActor(denyButton);
+    const denied = await waitFor('the result', () => banner(shell), (b) => b.result !== null);
+    expect(denied.result).toEqual(['Denied: pypi.example.org', 'warp/t42 · build']);
+    expect(invoked().slice(-2)).toEqual([`deny ${C1} pypi.example.org`, `deny ${C1} pypi.example.org`]);
+  });
+
+  test('text from the wire is shown as text, never as markup', async () => {
+    await services.write([pendingLine(C2, 1, {domain: 'evil<b>x</b>&amp;.example',
+      dossier: {project: '<i>p</i>', task: 't&amp;', name: '<span foreground="red">n</span>'}})]);
+    const shown = await waitFor('the prompt', () => banner(shell), (b) => b.prompt?.[0]?.startsWith('Blocked: evil') ?? false);
+    expect(shown.prompt?.slice(0, 3)).toEqual(['Blocked: evil<b>x</b>&amp;.example:443', '×',
+      '<i>p</i>/t&amp; · <span foreground="red">n</span>']);
+    expect(await shell.eval(`${FIND}
+      const labels = [];
+      const walk = (a) => { if (a instanceof St.Label) labels.push(a); a.get_children().forEach(walk); };
+      walk(find('terok-clearance-banner'));
+      return labels.filter((l) => l.clutter_text.use_markup).map((l) => l.text);`)).toEqual([]);
+    await shell.screenshot('prompt-hostile-text');
+  });
+
+  test('the × hides the banner; the request stays in the indicator', async () => {
+    await shell.clickActor(`(() => { ${FIND} return find('terok-clearance-prompt').get_children()[0].get_children()[1]; })()`);
+    await waitFor('the banner hidden', () => banner(shell), (b) => !b.visible);
+    expect((await indicator(shell)).count).toBe('1');
+    expect(invoked().filter((line) => line.includes(C2))).toEqual([]);
+  });
+
+  test('the queue shortcut takes the keyboard: single keys answer, Enter and Space do not, Esc gives it back', async () => {
+    await services.write([pendingLine(C1, 4, {domain: 'files.example.com'})]);
+    await waitFor('the prompt', () => banner(shell), (b) => b.prompt?.[0] === 'Blocked: files.example.com:443');
+    expect(await keyFocusInBanner()).toBe(false); // a prompt alone never takes the keyboard
+    await shell.pressChord([KEY.Super_L, KEY.Shift_L, KEY.c]);
+    const queue = await waitFor('the queue', () => banner(shell), (b) => b.prompt?.some((t) => t.startsWith('a Allow')) ?? false);
+    expect(queue.prompt?.at(-1)).toBe('a Allow · d Deny · ←/→ 2 of 2 · Esc close');
+    expect(await keyFocusInBanner()).toBe(true);
+    await waitFor('armed', () => banner(shell), (b) => b.armed === true);
+    await shell.screenshot('queue');
+
+    for (const key of [KEY.Return, KEY.space, KEY.KP_Enter]) await shell.pressKey(key);
+    await sleep(300);
+    expect(invoked().filter((line) => line.includes('files.example.com'))).toEqual([]);
+
+    await shell.pressKey(KEY.a);
+    const allowed = await waitFor('the result', () => banner(shell), (b) => b.result !== null);
+    expect(allowed.result?.[0]).toBe('Allowed: files.example.com');
+    expect(invoked().at(-1)).toBe(`allow ${C1} files.example.com`);
+
+    await shell.pressKey(KEY.Right); // on to what is still waiting: the prompt of C2
+    await waitFor('the next prompt', () => banner(shell), (b) => b.prompt?.[0]?.startsWith('Blocked: evil') ?? false);
+    await shell.pressKey(KEY.Escape);
+    expect(await keyFocusInBanner()).toBe(false);
+    expect(await shell.eval('return Main.actionMode === imports.gi.Shell.ActionMode.NORMAL;')).toBe(true);
+  });
+
+  test('the menu groups the requests by container; Allow all answers a whole container', async () => {
+    await services.write([pendingLine(C1, 5, {domain: 'a.example'}), pendingLine(C1, 6, {domain: 'b.example'})]);
+    await waitFor('three waiting', () => indicator(shell), (i) => i.count === '3');
+    await shell.clickActor(INDICATOR);
+    const items = await waitFor('the menu', () => menu(shell), (m) => m.some((t) => t[0] === '3 requests waiting'));
+    expect(items.filter((t) => t.length > 0)).toEqual([
+      ['3 requests waiting'],
+      // containers in the order their first request came in
+      ['<i>p</i>/t&amp; · <span foreground="red">n</span>', 'Deny all', 'Allow all'],
+      ['evil<b>x</b>&amp;.example:443', 'TCP · 198.51.100.7', 'Deny', 'Allow'],
+      ['warp/t42 · build', 'Deny all', 'Allow all'],
+      ['a.example:443', 'TCP · 198.51.100.7', 'Deny', 'Allow'],
+      ['b.example:443', 'TCP · 198.51.100.7', 'Deny', 'Allow'],
+      ...items.filter((t) => t[0] === 'Recent decisions' || /^(Allowed|Denied): /.test(t[0] ?? '') || t[0] === 'Preferences…'),
+    ]);
+    await shell.screenshot('indicator-menu');
+
+    await waitFor('armed', () => shell.eval<boolean>(`${FIND} return find('terok-clearance-allow-all:${C1}').reactive;`), (r) => r);
+    await shell.clickActor(`(() => { ${FIND} return find('terok-clearance-allow-all:${C1}'); })()`);
+    await waitFor('one waiting', () => indicator(shell), (i) => i.count === '1');
+    expect(invoked().slice(-2).sort()).toEqual([`allow ${C1} a.example`, `allow ${C1} b.example`]);
+    const after = await menu(shell);
+    expect(after).toContainEqual(['Recent decisions']);
+    expect(after.map((t) => t[0])).toEqual(expect.arrayContaining([expect.stringMatching(/^Allowed: a\.example · /),
+      expect.stringMatching(/^Allowed: b\.example · /)]));
+    await shell.screenshot('indicator-menu-recent');
+    await shell.pressKey(KEY.Escape);
+  });
+});
+
+describe('alerts and hub health', () => {
+  test('shield down raises the alert and drops the container\'s prompts; shield up retires it', async () => {
+    await services.write([{type: 'shield_down', container: C2, dossier: {project: 'warp', task: 't7', name: 'db'}}]);
+    const alerted = await waitFor('the alert', () => indicator(shell), (i) => i.icon === 'security-low-symbolic');
+    expect(alerted.styles).toContain('terok-clearance-alert');
+    expect(alerted.count).toBeNull();
+    const card = await waitFor('the alert card', () => banner(shell), (b) => b.all.includes('Shield down: warp/t7 · db'));
+    expect(card.all).toContain('Egress filtering is bypassed for this container.');
+    await shell.screenshot('alert');
+    await shell.clickActor(INDICATOR);
+    await waitFor('the menu alert', () => menu(shell), (m) => m.some((t) => t[0] === 'Shield down: warp/t7 · db'));
+    await shell.screenshot('alert-menu');
+    await shell.pressKey(KEY.Escape);
+
+    await services.write([{type: 'shield_up', container: C2}]);
+    await waitFor('the alert retired', () => indicator(shell), (i) => i.icon === 'security-high-symbolic' && !i.styles.includes('alert'));
+    await waitFor('the alert card gone', () => banner(shell), (b) => !b.all.includes('Shield down: warp/t7 · db'));
+  });
+
+  test('hub stopped: "service not running"; hub back: connected again, its requests shown', async () => {
+    await services.stopHub();
+    const down = await waitFor('not running', () => indicator(shell), (i) => i.accessibleName.includes('Clearance service not running'));
+    expect(down.styles).toContain('terok-clearance-offline');
+    await services.startHub();
+    await waitFor('connected', () => indicator(shell), (i) => i.accessibleName === 'Terok Clearance: No requests waiting');
+    await services.write([pendingLine(C1, 7, {domain: 'c.example'})]);
+    await waitFor('the prompt', () => banner(shell), (b) => b.prompt?.[0] === 'Blocked: c.example:443');
+  });
+
+  test('requests blocked while the extension was off are caught up through Pending when it comes back', async () => {
+    await shell.asTester(['gnome-extensions', 'disable', UUID]);
+    await waitFor('disabled', () => shell.eval<boolean>(`return ${INDICATOR} === undefined;`), (gone) => gone);
+    await services.write([pendingLine(C1, 8, {domain: 'd.example'})]);
+    await shell.asTester(['gnome-extensions', 'enable', UUID]);
+    await waitFor('two waiting', () => indicator(shell).catch(() => null), (i) => i?.count === '2');
+    await shell.clickActor(INDICATOR);
+    const items = await waitFor('the menu', () => menu(shell), (m) => m.some((t) => t[0] === '2 requests waiting'));
+    expect(items.map((t) => t[0])).toEqual(expect.arrayContaining(['c.example:443', 'd.example:443']));
+    await shell.pressKey(KEY.Escape);
+  });
+
+  test('container lifecycle cards when asked for', async () => {
+    await gsettings('notify-lifecycle', 'true');
+    await services.write([{type: 'container_started', container: 'cccccccccccc', dossier: {container_name: 'web-1'}}]);
+    await waitFor('the card', () => banner(shell), (b) => b.all.includes('Container started: web-1'));
+  });
+});
+
+describe('disable and enable', () => {
+  test('disable leaves nothing behind: no actor, keybinding or grab; enable works again', async () => {
+    await shell.asTester(['gnome-extensions', 'disable', UUID]);
+    await waitFor('disabled', () => shell.eval<boolean>(`return ${INDICATOR} === undefined;`), (gone) => gone);
+    expect(await shell.eval(`${FIND}
+      const found = [];
+      const walk = (a) => { if (/clearance/i.test(a.name ?? '') || (a instanceof St.Label && /Blocked|clearance/i.test(a.text)))
+        found.push(String(a)); a.get_children().forEach(walk); };
+      walk(global.stage);
+      // removeKeybinding leaves the name allowed in no mode
+      return {found, keybinding: (Main.wm._allowedKeybindings['queue-shortcut'] ?? 0) !== 0, modal: Main.modalCount};`))
+      .toEqual({found: [], keybinding: false, modal: 0});
+
+    await shell.asTester(['gnome-extensions', 'enable', UUID]);
+    await waitFor('caught up again', () => indicator(shell).catch(() => null), (i) => i?.count === '2');
+    expect(await shell.eval(`return (Main.wm._allowedKeybindings['queue-shortcut'] ?? 0) !== 0;`)).toBe(true);
+  });
+});
+
 describe('the shell log', () => {
   test('has no errors or warnings from the extension', async () => {
     await services.stop();
@@ -87,4 +252,3 @@ describe('the shell log', () => {
   });
 });
 
-void [INDICATOR, menu, KEY];

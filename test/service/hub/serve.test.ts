@@ -42,6 +42,27 @@ function writeLines(lines: string[]): Promise<void> {
   });
 }
 
+const probe = JSON.stringify({type: 'container_started', container: C});
+
+/** Writes probe events until `ready` settles: a subscriber is registered once it has seen one. */
+async function probeUntil(ready: Promise<unknown>): Promise<void> {
+  let done = false;
+  void ready.then(() => (done = true));
+  while (!done) {
+    await writeLines([probe]);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Polls Pending until the hub holds `n` requests (the reader line has been ingested). */
+async function pendingCount(rpc: VarlinkClient, n: number): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    if (((await rpc.call('org.terok.Clearance1.Pending')).events as unknown[]).length >= n) return;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`the hub never held ${n} pending requests`);
+}
+
 const pending = (n: number) => JSON.stringify({type: 'pending', container: C, id: `${C}:${n}`, dest: '198.51.100.1',
   port: 443, proto: 6, domain: 'registry.example.net', dossier: {project: 'warp', task: 't42', name: 'build'},
   ts: '2026-11-23T08:00:00.000001+00:00'});
@@ -66,10 +87,10 @@ describe('hub and verdict helper processes', () => {
     await startAll();
     const sub = await VarlinkClient.connect(paths.hub);
     const stream = sub.stream('org.terok.Clearance1.Subscribe');
-    const first = stream.next();
-    await new Promise((r) => setTimeout(r, 100));
+    await probeUntil(stream.next());
     await writeLines([pending(1)]);
-    const blocked = (await first).value.event;
+    let blocked = (await stream.next()).value.event;
+    while (blocked.type === 'container_started') blocked = (await stream.next()).value.event;
     expect(blocked).toEqual({type: 'connection_blocked', container: C, request_id: `${C}:1`, dest: '198.51.100.1',
       port: 443, proto: 6, domain: 'registry.example.net', action: '', ok: false, reason: '',
       dossier: {project: 'warp', task: 't42', name: 'build'}});
@@ -87,7 +108,7 @@ describe('hub and verdict helper processes', () => {
     await writeLines([JSON.stringify({type: 'pending', container: C, id: `${C}:2`, dest: '198.51.100.1', port: 443, proto: 6,
       domain: 'bad_domain!'})]);
     const rpc = await VarlinkClient.connect(paths.hub);
-    await new Promise((r) => setTimeout(r, 200));
+    await pendingCount(rpc, 1);
     const error = await rpc.call('org.terok.Clearance1.Verdict', {container: C, request_id: `${C}:2`, dest: 'bad_domain!', action: 'deny'})
       .then(() => null, (e) => e);
     expect(error?.errorName).toBe('org.terok.Clearance1.ShieldCliFailed');
@@ -103,7 +124,7 @@ describe('hub and verdict helper processes', () => {
     await waitForSocket(paths.hub, hub);
     await writeLines([pending(3)]);
     const rpc = await VarlinkClient.connect(paths.hub);
-    await new Promise((r) => setTimeout(r, 200));
+    await pendingCount(rpc, 1);
     const error = await rpc.call('org.terok.Clearance1.Verdict', {container: C, request_id: `${C}:3`, dest: 'registry.example.net', action: 'allow'})
       .then(() => null, (e) => e);
     expect(error?.errorName).toBe('org.terok.Clearance1.ShieldCliFailed');
@@ -161,11 +182,10 @@ describe('bursts', () => {
   test('a subscriber that keeps reading receives every event of a 100,000-event burst, beside a stuck one', async () => {
     const {hub} = await startAll();
     const reader = subscriberProcess(100_000);
-    await reader.ready;
+    await probeUntil(reader.ready);
     const stuck = net.connect({path: paths.hub});
     stuck.pause();
     stuck.write(JSON.stringify({method: 'org.terok.Clearance1.Subscribe', more: true}) + '\0');
-    await new Promise((r) => setTimeout(r, 200));
     await writeLines(Array.from({length: 100_000}, (_, i) => pending(i + 1)));
     const {count, last} = await reader.result;
     expect(count).toBe(100_000);
@@ -177,7 +197,7 @@ describe('bursts', () => {
   test('ten subscribers each receive all of a 4,500-event burst', async () => {
     await startAll();
     const readers = Array.from({length: 10}, () => subscriberProcess(4500));
-    await Promise.all(readers.map((r) => r.ready));
+    await probeUntil(Promise.all(readers.map((r) => r.ready)));
     await writeLines(Array.from({length: 4500}, (_, i) => pending(i + 1)));
     const results = await Promise.all(readers.map((r) => r.result));
     expect(results.map((r) => r.count)).toEqual(Array(10).fill(4500));

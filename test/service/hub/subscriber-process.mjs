@@ -1,5 +1,6 @@
 // A subscriber in its own process, as a real UI would be: counts the events of a hub's Subscribe stream and
 // prints the count (and the last request id) once it has `want` connection_blocked events or `ms` passed.
+// Prints "subscribed" on its first event of any kind.
 import {setTimeout} from 'node:timers';
 import {VarlinkClient} from '../../../dist/service/varlink/client.js';
 
@@ -12,8 +13,13 @@ const done = () => {
   process.exit(0);
 };
 setTimeout(done, ms);
-process.stdout.write('subscribed\n');
+let ready = false;
 for await (const reply of client.stream('org.terok.Clearance1.Subscribe')) {
+  // The test writes probe events until every subscriber has seen one: then the hub has surely registered it.
+  if (!ready) {
+    ready = true;
+    process.stdout.write('subscribed\n');
+  }
   if (reply.event.type !== 'connection_blocked') continue;
   count++;
   last = reply.event.request_id;

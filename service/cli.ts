@@ -19,6 +19,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   pending: () => import('./terminal/pending.js'),
   allow: async () => (await import('./terminal/answer.js')).allow,
   deny: async () => (await import('./terminal/answer.js')).deny,
+  simple: () => import('./commands/simple.js'),
 };
 
 function usage(): string {

@@ -34,7 +34,7 @@ export class IdentityResolver implements IdentitySource {
   readonly #lastNames = new Map<string, {path: string; name: string}>();
   readonly #log: Logger;
 
-  constructor(private readonly inspector: ContainerInspector, options: {log?: Logger} = {}) {
+  constructor(readonly inspector: ContainerInspector, options: {log?: Logger} = {}) {
     this.#log = options.log ?? logger('identity');
   }
 

@@ -19,6 +19,8 @@ export interface ScreenOptions {
   now?: () => number;
   /** A prompt blocked again is reported at most this often; `l` always shows the current count. */
   repeatQuietMs?: number;
+  /** How the operator answers a prompt again after a failed verdict (default: "a N or d N"). */
+  retryHint?: (prompt: PromptView) => string;
 }
 
 const REMOVED: Record<RemovalReason, string> = {
@@ -38,6 +40,7 @@ export class WatchScreen {
   readonly #clock: ClockFormat;
   readonly #now: () => number;
   readonly #repeatQuietMs: number;
+  readonly #retryHint: (prompt: PromptView) => string;
   /** Container numbers for `A C` / `D C`: given on a container's first prompt, never reused. */
   readonly #containers = new Map<string, number>();
   #nextContainer = 1;
@@ -50,6 +53,7 @@ export class WatchScreen {
     this.#clock = options.clock ?? localClockTime;
     this.#now = options.now ?? Date.now;
     this.#repeatQuietMs = options.repeatQuietMs ?? 10_000;
+    this.#retryHint = options.retryHint ?? ((prompt) => `a ${prompt.number} or d ${prompt.number}`);
   }
 
   changes(changes: PromptChange[]): string[] {
@@ -101,7 +105,7 @@ export class WatchScreen {
       }
     }
     for (const alert of this.model.alerts()) lines.push(this.#line(p.alert, `!! ${alertTitle(alert)}: ${alertBody(alert)}`));
-    lines.push(this.#line(p.strong, 'Hubs:'));
+    if (hubs.length > 0) lines.push(this.#line(p.strong, 'Hubs:'));
     for (const hub of hubs) {
       const {status, reason} = hub.state;
       lines.push(this.#line(p.dim, `  ${hub.label}: ${status}${reason ? ` (${reason})` : ''}  ${hub.id}`));
@@ -151,7 +155,7 @@ export class WatchScreen {
         // Our own verdict's failure comes twice: from the hub's event while it is in flight, then when it settles.
         if (prompt.inFlight !== null) return [];
         return [this.#line(p.failed,
-          `[${prompt.number}] ${resultText(result)}; still pending: a ${prompt.number} or d ${prompt.number} to answer again`)];
+          `[${prompt.number}] ${resultText(result)}; still pending: ${this.#retryHint(prompt)} to answer again`)];
       }
       case 'resolved': {
         const {prompt, result} = change;

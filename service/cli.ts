@@ -15,6 +15,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   'serve-verdict': async () => (await import('./commands/serve-verdict.js')).serveVerdict,
   demo: async () => (await import('./commands/demo.js')).demo,
   notify: () => import('./commands/notify.js'),
+  notifier: () => import('./commands/notifier.js'),
   watch: () => import('./terminal/watch.js'),
   pending: () => import('./terminal/pending.js'),
   allow: async () => (await import('./terminal/answer.js')).allow,

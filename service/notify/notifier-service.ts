@@ -1,0 +1,78 @@
+// The desktop-notification fallback as a service: every hub merged by a PromptSession, rendered by a DesktopNotifier.
+// Allow/Deny pressed on a prompt's notification becomes one verdict through the session (to the hub that emitted
+// the request; a second press while it is in flight sends nothing); its outcome comes back as model changes like
+// everything else. Without a session bus there is nothing to show prompts on, and no service.
+import type {VerdictAction} from '../../core/clearance/verdict.js';
+import type {HubView} from '../client/hub-set.js';
+import {PromptSession, type PromptSessionOptions} from '../client/prompt-session.js';
+import {logger} from '../log.js';
+import {DesktopNotifier} from './desktop-notifier.js';
+
+const log = logger('notifier');
+
+export interface NotifierServiceOptions {
+  /** Session bus address; default DBUS_SESSION_BUS_ADDRESS. */
+  address?: string;
+  /** While this bus name has an owner, show nothing; default the GNOME extension's name. */
+  quietWhileOwned?: string;
+  session?: PromptSessionOptions;
+}
+
+export class NotifierService {
+  readonly #notifier: DesktopNotifier;
+  readonly #session: PromptSession;
+  readonly #inFlight = new Set<Promise<void>>();
+
+  /** Connects to the session bus and starts following the hubs; null (logged at debug level) without a bus. */
+  static async start(options: NotifierServiceOptions = {}): Promise<NotifierService | null> {
+    // Actions can only come from notifications, which only exist once the service has rendered something.
+    let service: NotifierService | null = null;
+    const notifier = await DesktopNotifier.start({
+      address: options.address, quietWhileOwned: options.quietWhileOwned,
+      onAction: (key, action) => {
+        if (service) service.#answer(key, action);
+      },
+    });
+    if (!notifier.connected) return null;
+    service = new NotifierService(notifier, options.session);
+    return service;
+  }
+
+  private constructor(notifier: DesktopNotifier, session: PromptSessionOptions = {}) {
+    this.#notifier = notifier;
+    this.#session = new PromptSession({
+      changes: (changes) => notifier.render(changes),
+      hub: (hub, what) => logHub(hub, what),
+    }, session);
+    this.#session.start();
+  }
+
+  /** Resolves when the session bus connection is lost (not when close() ends it). */
+  get disconnected(): Promise<void> {
+    return this.#notifier.disconnected;
+  }
+
+  /** Closes our notifications (GNOME keeps an exited sender's), lets verdicts on their way finish, leaves the hubs. */
+  async close(): Promise<void> {
+    await this.#notifier.dispose();
+    await Promise.all(this.#inFlight);
+    await this.#session.close();
+  }
+
+  #answer(key: string, action: VerdictAction): void {
+    const sent = this.#session.answer(key, action);
+    if (!sent) return; // already being answered, or gone: one click, one verdict
+    // Starting a verdict changes the prompt without a change event: redraw it as "Allowing..." here.
+    const prompt = this.#session.model.get(key);
+    if (prompt) this.#notifier.render([{kind: 'updated', prompt}]);
+    const settled = sent.catch((error: unknown) => log.warning(`verdict for ${key}: ${String(error)}`));
+    this.#inFlight.add(settled);
+    void settled.then(() => this.#inFlight.delete(settled));
+  }
+}
+
+function logHub(hub: HubView, what: 'added' | 'removed' | 'state'): void {
+  if (what !== 'state') log.debug(`hub ${hub.label} (${hub.id}) ${what}`);
+  else if (hub.state.status === 'connected') log.info(`hub ${hub.label}: connected`);
+  else if (hub.state.status === 'unavailable') log.info(`hub ${hub.label}: ${hub.state.reason || 'unavailable'}`);
+}

@@ -42,6 +42,8 @@ would apply verdicts. Container names are told from podman when it is on PATH ($
 exit: 0 quit, interrupted or input ended, 1 could not start (a hub answering, no reader) or the reader failed,
       2 usage`;
 
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
 // What terok-shield takes as a container: no separators, and nothing that reads as an option.
 const CONTAINER = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
 
@@ -93,14 +95,18 @@ async function interactive(session: Session): Promise<number> {
   const out = process.stdout;
   const tty = Boolean(process.stdin.isTTY && out.isTTY);
   const rl = createInterface({input: process.stdin, output: out, terminal: tty, prompt: 'simple> '});
+  let inputOpen = true;
+  let outputOpen = true;
+  rl.on('close', () => (inputOpen = false));
   const print = (lines: string[]) => {
-    if (lines.length === 0) return;
+    if (lines.length === 0 || !outputOpen) return;
     if (tty) {
       cursorTo(out, 0);
       clearLine(out, 0);
     }
     out.write(lines.join('\n') + '\n');
-    if (tty) rl.prompt(true);
+    // Redrawn with what the operator had typed so far; never after input ended (that would resume stdin).
+    if (tty && inputOpen) rl.prompt(true);
   };
   const clearance = new SimpleClearance({
     container: session.container, shield: session.shield, identity: session.identity, paint: paintFor(out), print,
@@ -109,10 +115,18 @@ async function interactive(session: Session): Promise<number> {
   let stop!: (code: number) => void;
   const stopped = new Promise<number>((resolve) => (stop = resolve));
   const onSignal = () => stop(EXIT.OK);
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  // SIGHUP: the terminal went away; the reader must not outlive us.
+  for (const signal of STOP_SIGNALS) process.once(signal, onSignal);
   rl.on('SIGINT', onSignal); // Ctrl-C while readline owns the terminal
   rl.on('close', onSignal); // end of input
+  // The terminal went away (EIO), or whoever read our output did (EPIPE): stop, and write nothing more.
+  const lost = () => {
+    outputOpen = false;
+    inputOpen = false;
+    stop(EXIT.OK);
+  };
+  rl.on('error', lost);
+  out.on('error', lost);
   rl.on('line', (line) => {
     if (clearance.input(line) === 'quit') stop(EXIT.OK);
   });
@@ -127,14 +141,17 @@ async function interactive(session: Session): Promise<number> {
       stop(failed ? EXIT.FAILED : EXIT.OK);
     },
   });
+  // Should this process end without stopping the reader after all, its group still goes with it.
+  const killReader = () => reader.kill();
+  process.once('exit', killReader);
   const code = await stopped;
-  process.off('SIGINT', onSignal);
-  process.off('SIGTERM', onSignal);
+  for (const signal of STOP_SIGNALS) process.off(signal, onSignal);
   await reader.stop();
   await clearance.settled(); // a verdict already running gets its outcome shown
   const waiting = clearance.model.prompts().length;
   if (waiting > 0) clearance.message('info', `${waiting} request${waiting === 1 ? '' : 's'} left unanswered: still blocked`);
   clearance.close();
   rl.close();
+  process.off('exit', killReader);
   return code;
 }

@@ -112,6 +112,12 @@ export class ReaderProcess {
     await this.#exited;
   }
 
+  /** SIGKILL to its process group at once, synchronously (for a process that is exiting). */
+  kill(): void {
+    this.#stopping = true;
+    this.#killGroup('SIGKILL');
+  }
+
   #terminateGroup(graceMs: number): void {
     this.#killGroup('SIGTERM');
     clearTimeout(this.#killTimer);

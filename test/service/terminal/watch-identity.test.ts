@@ -74,7 +74,7 @@ test('task container, standalone container, unknown id; a rename before the verd
 
   writeFileSync(meta, 'name: Renamed task\n');
   await pane.type('a 1');
-  screen = await pane.waitForText('[1] Allowed: registry.example.net (warp/t42 · Renamed task)');
+  await pane.waitForText('[1] Allowed: registry.example.net (warp/t42 · Renamed task)');
   expect(hub.shield.calls).toEqual([[task, 'registry.example.net', 'allow']]);
 
   // The wire names the standalone container: that name wins, and podman's does not come back.

@@ -1,7 +1,8 @@
 // The in-shell prompt: a stack of cards in the top chrome, under the panel, that never takes keyboard focus on its
 // own. A new block shows as a prompt card unless one is already showing (a prompt never changes under the pointer;
 // "N more waiting" says what else is there); a repeat updates it in place; the verdict's result replaces it for a
-// few seconds, then the next prompt waiting comes up. Alert cards (shield down) and lifecycle cards sit above.
+// few seconds (one and a half when another prompt waits), then the next prompt waiting comes up; a new block shows
+// at once over a result. Alert cards (shield down) and lifecycle cards sit above.
 //
 // Answering needs explicit intent: Allow/Deny are armed only after the arm delay, take only pointer clicks, and
 // keys only while the queue is open. The queue is opened by the shortcut: only then does the banner take the
@@ -24,8 +25,9 @@ import {Arming} from './arming.js';
 import {label, vbox, hbox} from './widgets.js';
 import {pointerButton, setArmed} from './pointer-button.js';
 
-/** How long a result stays before the next prompt (or nothing) takes its place. */
+/** How long a result stays before nothing takes its place; shorter when another prompt is waiting for its turn. */
 const RESULT_MS = 4000;
+const RESULT_BEFORE_NEXT_MS = 1500;
 const LIFECYCLE_MS = 4000;
 const MAX_LIFECYCLE_CARDS = 3;
 const MARGIN_PX = 12;
@@ -154,7 +156,8 @@ export class PromptBanner {
 
   #showResult(result: VerdictResult): void {
     this.#show({kind: 'result', result});
-    this.#cancelResult = this.lifetime.timeout(RESULT_MS, () => {
+    const waiting = this.client.model.prompts().length > 0;
+    this.#cancelResult = this.lifetime.timeout(waiting ? RESULT_BEFORE_NEXT_MS : RESULT_MS, () => {
       this.#cancelResult = null;
       this.#next();
       this.#render();

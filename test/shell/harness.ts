@@ -7,9 +7,9 @@ import {copyFileSync, existsSync, mkdirSync, readFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {createInterface} from 'node:readline';
 import {promisify} from 'node:util';
+import {PACKAGE_ROOT as REPO} from '../../service/package-root.js';
 
 const run = promisify(execFile);
-const REPO = new URL('../../', import.meta.url).pathname;
 const SESSION_SCRIPT = join(REPO, 'test/shell/session.sh');
 export const ARTIFACTS = join(REPO, 'dist/artifacts/shell');
 export const UUID = 'clearance@terok.ai';
@@ -39,7 +39,7 @@ function wrap(body: string): string {
 
 // Virtual input devices live on globalThis of the shell for the session; they belong to the test, not the
 // extension. The Clutter backend moved to the stage context in newer mutter; fall back for GNOME 46/47.
-const INPUT = `
+export const INPUT = `
   const Clutter = imports.gi.Clutter;
   const backend = global.stage.context?.get_backend?.() ?? Clutter.get_default_backend();
   const seat = backend.get_default_seat();

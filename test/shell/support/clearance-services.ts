@@ -10,9 +10,9 @@ import {chmodSync, chownSync, existsSync, mkdtempSync, readFileSync, rmSync, wri
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {createInterface} from 'node:readline';
+import {PACKAGE_ROOT as REPO} from '../../../service/package-root.js';
 import type {Shell} from '../harness.js';
 
-const REPO = new URL('../../../', import.meta.url).pathname;
 const CLI = join(REPO, 'dist/service/cli.js');
 const SIMULATED_SHIELD = join(REPO, 'dist/service/verdict/simulated-shield.js');
 export const TESTER_UID = 1000;
@@ -30,8 +30,9 @@ export interface Services {
   startHub(): Promise<void>;
   /** Stops the hub (SIGTERM: it removes its sockets) and waits for it to exit. */
   stopHub(): Promise<void>;
-  /** Writes reader lines (objects, one JSON line each) into the hub's reader socket. */
-  write(lines: object[]): Promise<void>;
+  /** Writes reader lines (objects, one JSON line each) into the hub's reader socket; resolves to when (ms since the
+   * epoch, sub-ms precision) the reader handed them to the socket. */
+  write(lines: object[]): Promise<number>;
   /** The next shield run fails (exit 1, "simulated failure" on stderr); the one after works again. */
   failNext(): void;
   /** What the shield stand-in was run with, in order. */
@@ -95,7 +96,8 @@ const READER = `
     try {
       if (!socket || socket.destroyed) { socket = await open(); socket.on('error', () => {}); socket.on('close', () => { socket = null; }); }
       const text = JSON.parse(line).map((l) => JSON.stringify(l) + '\\n').join('');
-      socket.write(text, () => process.stdout.write('ok\\n'));
+      const at = performance.timeOrigin + performance.now();
+      socket.write(text, () => process.stdout.write('ok ' + at + '\\n'));
     } catch (e) {
       socket = null;
       process.stdout.write('error ' + e.message + '\\n');
@@ -156,7 +158,8 @@ exec ${process.execPath} ${SIMULATED_SHIELD} "$@"
     startHub,
     stopHub,
     write: (lines) => new Promise((resolve, reject) => {
-      answers.push((answer) => (answer === 'ok' ? resolve() : reject(new Error(`reader: ${answer}`))));
+      answers.push((answer) => (answer.startsWith('ok ') ? resolve(Number(answer.slice(3)))
+        : reject(new Error(`reader: ${answer}`))));
       reader.child.stdin!.write(JSON.stringify(lines) + '\n');
     }),
     invocations: () => existsSync(invocations) ? readFileSync(invocations, 'utf8').split('\n').filter(Boolean)

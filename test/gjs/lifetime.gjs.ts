@@ -31,6 +31,22 @@ runCases({
     return {ranWhileAlive: atEnd > 3, stoppedAtEnd: repeating === atEnd, once, pending};
   },
 
+  async 'a timeout cancelled early never runs, one cancelled from its own tick stops, and neither outlives end'() {
+    const lifetime = new Lifetime();
+    let early = 0, self = 0;
+    const cancelEarly = lifetime.timeout(20, () => (early++, true));
+    cancelEarly();
+    const cancelSelf: () => void = lifetime.timeout(10, () => {
+      self++;
+      cancelSelf();
+      return true;
+    });
+    await delay(100);
+    lifetime.end();
+    cancelEarly(); // after end too: a no-op
+    return {early, self};
+  },
+
   async 'signals are disconnected and cancellables cancelled'() {
     const lifetime = new Lifetime();
     const action = new Gio.SimpleAction({name: 'probe'});

@@ -17,6 +17,11 @@ describe('Lifetime (gjs)', () => {
       {ranWhileAlive: true, stoppedAtEnd: true, once: 1, pending: 0});
   });
 
+  test('a timeout can be cancelled before it runs and from inside its own tick', () => {
+    expect(valueOf(results, 'a timeout cancelled early never runs, one cancelled from its own tick stops, and neither outlives end'))
+      .toEqual({early: 0, self: 1});
+  });
+
   test('signal handlers are disconnected and cancellables cancelled by end()', () => {
     expect(valueOf(results, 'signals are disconnected and cancellables cancelled')).toEqual({activations: 1, cancelled: true});
   });

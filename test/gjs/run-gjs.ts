@@ -21,6 +21,8 @@ export interface RunOptions {
   except?: string[];
   /** Run gjs as this uid/gid (needs root). */
   uid?: number;
+  /** More environment for gjs (XDG_RUNTIME_DIR and the like). */
+  env?: Record<string, string>;
 }
 
 /** The host's gjs is 1.74 (SpiderMonkey 102): the bundle must not need anything newer. */
@@ -37,7 +39,8 @@ export async function runGjs(entry: string, options: RunOptions = {}): Promise<R
     const file = join(dir, 'main.js');
     writeFileSync(file, bundled.outputFiles[0]!.contents, {mode: 0o644});
 
-    const env: NodeJS.ProcessEnv = {PATH: process.env.PATH, LANG: 'C.UTF-8', TEROK_GJS_PLAN: JSON.stringify(options.plan ?? {})};
+    const env: NodeJS.ProcessEnv = {PATH: process.env.PATH, LANG: 'C.UTF-8', ...options.env,
+      TEROK_GJS_PLAN: JSON.stringify(options.plan ?? {})};
     if (options.only) env.TEROK_GJS_ONLY = options.only.join('\n');
     if (options.except) env.TEROK_GJS_EXCEPT = options.except.join('\n');
     const child = spawn('gjs', ['-m', file], {

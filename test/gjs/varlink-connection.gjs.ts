@@ -6,7 +6,7 @@ import {VarlinkError} from '../../core/varlink/errors.js';
 import {ProtocolError} from '../../core/varlink/message.js';
 import type {JsonObject} from '../../core/varlink/message.js';
 import {VarlinkConnection} from '../../extension/varlink/connection.js';
-import {ConnectionClosedError, PeerUidError} from '../../extension/varlink/errors.js';
+import {ConnectionClosedError, PeerUidError, TimeoutError} from '../../extension/varlink/errors.js';
 import {delay, plan, runCases} from './cases.gjs.js';
 import type {Plan} from './varlink-connection.plan.js';
 
@@ -18,6 +18,7 @@ function describeError(e: unknown): JsonObject {
   if (e instanceof VarlinkError) return {type: 'VarlinkError', errorName: e.errorName, parameters: e.parameters};
   if (e instanceof ConnectionClosedError) return {type: 'ConnectionClosedError', cause: describeCause(e.cause)};
   if (e instanceof ProtocolError) return {type: 'ProtocolError', message: e.message};
+  if (e instanceof TimeoutError) return {type: 'TimeoutError', ms: e.ms};
   if (e instanceof PeerUidError) return {type: 'PeerUidError', message: e.message, peerUid: e.peerUid, expectedUid: e.expectedUid};
   if (e instanceof GLib.Error) return {type: 'GLib.Error', ...gioCode(e)};
   return {type: 'unexpected', message: String(e)};
@@ -124,6 +125,13 @@ runCases({
     const cancellable = new Gio.Cancellable();
     cancellable.cancel();
     return failure(VarlinkConnection.connect(sockets.example, {cancellable}));
+  },
+
+  async 'a call timeout fails the call and closes the connection'() {
+    const c = await VarlinkConnection.connect(sockets.example);
+    const fast = await c.call(`${T}Add`, {a: 1, b: 1}, {timeoutMs: 2000});
+    const slow = await failure(c.call(`${T}Sleep`, {ms: 3000, tag: 'slow'}, {timeoutMs: 100}));
+    return {fast, slow, after: await failure(c.call(`${T}Add`, {a: 1, b: 1})), closed: describeCause(await c.closed)};
   },
 
   async 'missing socket'() {

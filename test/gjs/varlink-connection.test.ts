@@ -119,6 +119,16 @@ describe('VarlinkConnection (gjs) against the Node varlink server', () => {
     expect(result('cancelled connect')).toEqual({type: 'GLib.Error', gio: 'CANCELLED'});
   });
 
+  test('a call without an answer in time fails with TimeoutError and closes the connection', async () => {
+    expect(result('a call timeout fails the call and closes the connection')).toEqual({
+      fast: {sum: 2},
+      slow: {type: 'TimeoutError', ms: 100},
+      after: {type: 'ConnectionClosedError', cause: {type: 'TimeoutError', ms: 100}},
+      closed: {type: 'TimeoutError', ms: 100},
+    });
+    await until(() => example.sleeps.includes('end:slow'), 5000, 'the server saw the peer go');
+  });
+
   test('no socket: NOT_FOUND, the "service not running" case', () => {
     expect(result('missing socket')).toEqual({type: 'GLib.Error', gio: 'NOT_FOUND'});
   });

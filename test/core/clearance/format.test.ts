@@ -2,8 +2,8 @@ import {describe, expect, test} from '@jest/globals';
 import fc from 'fast-check';
 import {makeEvent} from '../../../core/clearance/event.js';
 import {
-  alertBody, alertTitle, clockTime, hostPort, localClockTime, promptBody, promptStatus, promptTitle, repeatText,
-  resultText,
+  alertBody, alertTitle, clockTime, hostPort, lifecycleText, localClockTime, promptBody, promptStatus, promptTitle,
+  repeatText, resultText,
 } from '../../../core/clearance/format.js';
 import {PromptModel} from '../../../core/clearance/prompts.js';
 
@@ -104,4 +104,11 @@ test('alerts', () => {
   expect(alertTitle({kind: 'shield_disengaged', identity: 'web-1'})).toBe('Shield disengaged: web-1');
   expect(alertBody({kind: 'shield_down'})).toMatch(/bypassed/);
   expect(alertBody({kind: 'shield_disengaged'})).toMatch(/fully disabled/);
+});
+
+test('lifecycle lines: started, exited with its reason folded to one line, nothing for other events', () => {
+  expect(lifecycleText({type: 'container_started', reason: ''}, 'warp/t1 · web')).toBe('Container started: warp/t1 · web');
+  expect(lifecycleText({type: 'container_exited', reason: 'exit\n 137 '}, 'c1')).toBe('Container exited: c1 (exit 137)');
+  expect(lifecycleText({type: 'container_exited', reason: ''}, 'c1')).toBe('Container exited: c1');
+  expect(lifecycleText({type: 'shield_up', reason: ''}, 'c1')).toBe('');
 });

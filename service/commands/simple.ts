@@ -63,7 +63,12 @@ export async function run(args: string[]): Promise<number> {
     return usageError('simple', `--state-dir ${escapeTerminal(stateDir)} is not a directory`, USAGE);
   }
   const identity = identityResolverFromEnv();
-  const guarded = guardedHubs(runtimeDir(), await containerId(container, identity));
+  const id = await containerId(container, identity);
+  if ('problem' in id) {
+    process.stderr.write(`terok-clearance simple: cannot tell the id of ${container} (${escapeTerminal(id.problem)}): `
+      + 'only the session hub is checked for one that serves it\n');
+  }
+  const guarded = guardedHubs(runtimeDir(), 'id' in id ? id.id : null);
   const hub = await answeringHub(guarded);
   if (hub) {
     process.stderr.write(`terok-clearance simple: ${refusal(hub)}\n`);
@@ -77,11 +82,12 @@ export async function run(args: string[]): Promise<number> {
 }
 
 /** The 12-character id the per-container hub sockets are named by: from the argument, else from podman. */
-async function containerId(container: string, identity: IdentityResolver): Promise<string | null> {
-  if (/^[0-9a-f]{12}(?:[0-9a-f]{52})?$/.test(container)) return container.slice(0, 12);
+async function containerId(container: string, identity: IdentityResolver): Promise<{id: string} | {problem: string}> {
+  if (/^[0-9a-f]{12}(?:[0-9a-f]{52})?$/.test(container)) return {id: container.slice(0, 12)};
   const inspection = await identity.inspector.inspect(container);
-  const id = 'info' in inspection ? inspection.info.id.slice(0, 12) : '';
-  return CONTAINER_ID.test(id) ? id : null;
+  if ('problem' in inspection) return inspection;
+  const id = inspection.info.id.slice(0, 12);
+  return CONTAINER_ID.test(id) ? {id} : {problem: `podman gave the id ${JSON.stringify(inspection.info.id)}`};
 }
 
 interface Session {

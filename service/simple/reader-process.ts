@@ -61,6 +61,7 @@ export class ReaderProcess {
   readonly #child: ChildProcess;
   readonly #exited: Promise<void>;
   #stopping = false;
+  #ended = false;
   #killTimer: NodeJS.Timeout | undefined;
 
   private constructor(argv: readonly [string, ...string[]], listener: ReaderListener) {
@@ -76,6 +77,7 @@ export class ReaderProcess {
       const ended = (how: string, failed: boolean) => {
         if (!reported && !this.#stopping) listener.exited(how, failed);
         reported = true;
+        this.#ended = true;
         resolve();
       };
       this.#child.once('error', (e: NodeJS.ErrnoException) => {
@@ -105,10 +107,8 @@ export class ReaderProcess {
 
   /** SIGTERM to its process group, SIGKILL after `graceMs`; resolves once it and its output are gone. */
   async stop(graceMs = STOP_GRACE_MS): Promise<void> {
-    if (!this.#stopping) {
-      this.#stopping = true;
-      this.#terminateGroup(graceMs);
-    }
+    if (!this.#stopping && !this.#ended) this.#terminateGroup(graceMs);
+    this.#stopping = true;
     await this.#exited;
   }
 

@@ -198,6 +198,20 @@ describe('simple with input from a pipe', () => {
 });
 
 describe('the reader', () => {
+  test('one that ignores SIGTERM is killed, with what it started, after the grace period', async () => {
+    const stubborn = script('stubborn', [`echo $$ > '${dir}/reader.pid'`, "trap '' TERM", 'sleep 1000 &', 'wait']);
+    const child = spawn(process.execPath, [CLI, ...simpleArgs(C, stubborn)], {env, stdio: ['pipe', 'pipe', 'pipe']});
+    const code = new Promise<number | null>((r) => child.on('close', r));
+    await until(() => existsSync(join(dir, 'reader.pid')), 'the reader started');
+    const pid = readerPid();
+    await until(() => groupMembers(pid).length === 2, 'the reader and its sleep');
+    const started = Date.now();
+    child.stdin.end();
+    expect(await code).toBe(0);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1900);
+    expect(groupMembers(pid)).toEqual([]);
+  });
+
   test('one that cannot run: a clear error, exit 1', async () => {
     const r = await runSimple(simpleArgs(C, join(dir, 'no-such-reader')));
     expect(r.code).toBe(1);
@@ -256,8 +270,18 @@ describe('refusal while a hub answers', () => {
         expect(r.stderr).toContain(`the container's hub is answering on ${containerPaths(id, runtime).hub}`);
         expect(r.stderr).toContain('stop the supervisor that serves this container');
       }
-      // Another container's hub is none of its business.
+      // Without podman a name cannot be matched to its hub: said, and only the session hub is checked.
       emit(pending(1));
+      const unnamed = spawn(process.execPath, [CLI, ...simpleArgs('guarded')], {env, stdio: ['pipe', 'pipe', 'pipe']});
+      let err = '';
+      unnamed.stderr.on('data', (d: Buffer) => (err += d.toString()));
+      const unnamedCode = new Promise<number | null>((r) => unnamed.on('close', r));
+      await until(() => existsSync(join(dir, 'reader.pid')), 'the reader started');
+      unnamed.stdin.end();
+      expect(await unnamedCode).toBe(0);
+      expect(err).toContain('cannot tell the id of guarded (no container engine is consulted): only the session hub is checked');
+      rmSync(join(dir, 'reader.pid'));
+      // Another container's hub is none of its business.
       const other = spawn(process.execPath, [CLI, ...simpleArgs('0123456789ab')], {env, stdio: ['pipe', 'pipe', 'pipe']});
       const code = new Promise<number | null>((r) => other.on('close', r));
       await until(() => existsSync(join(dir, 'reader.pid')), 'the reader started');

@@ -126,6 +126,8 @@ describe('watch without a terminal', () => {
     const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
     try {
       await until(() => hub.hub.subscriberCount === 1, 'subscribed');
+      // The catch-up (Pending) goes on a second connection: wait for it, or the purge below could empty it first.
+      await until(() => out.includes('"catch_up":true'), 'caught up');
       hub.hub.ingest(makeEvent({type: 'container_exited', container: C1, reason: 'stopped'}));
       await until(() => out.split('\n').length >= 4, 'three lines');
     } finally {

@@ -6,10 +6,11 @@
 // A stream owns its connection: the calls of a client that is streaming wait behind the stream (in-order
 // answering), and leaving the `for await` loop early closes the connection. Open one client per stream.
 import net from 'node:net';
-import {encodeFrame, FrameDecoder} from '../../core/varlink/framing.js';
-import {decodeReply, makeCall, ProtocolError} from '../../core/varlink/message.js';
+import {encodeFrame} from '../../core/varlink/framing.js';
+import {makeCall} from '../../core/varlink/message.js';
 import type {JsonObject, Reply} from '../../core/varlink/message.js';
 import {VarlinkError} from '../../core/varlink/errors.js';
+import {ReplyQueue, type Waiter} from '../../core/varlink/reply-queue.js';
 import {ConnectionClosedError, TimeoutError} from './transport-errors.js';
 
 export interface ClientOptions {
@@ -32,17 +33,8 @@ export const DEFAULT_CALL_TIMEOUT_MS = 45_000;
 /** Stream replies buffered for a slow consumer before we stop reading (the server then holds them back). */
 const STREAM_BUFFER = 256;
 
-/** An outstanding call, waiting for its replies. */
-interface Pending {
-  readonly method: string;
-  readonly more: boolean;
-  deliver(reply: Reply): void;
-  fail(error: Error): void;
-}
-
 export class VarlinkClient {
-  private pending: Pending[] = [];
-  private readonly decoder: FrameDecoder;
+  private readonly replies: ReplyQueue;
   private readonly callTimeoutMs: number;
   private ended = false;
   /** Why the connection ended, when not by a plain close. */
@@ -50,7 +42,7 @@ export class VarlinkClient {
   readonly closed: Promise<void>;
 
   private constructor(readonly path: string, private readonly socket: net.Socket, options: ClientOptions) {
-    this.decoder = new FrameDecoder(options.maxMessageBytes);
+    this.replies = new ReplyQueue(options.maxMessageBytes);
     this.callTimeoutMs = options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
     this.closed = new Promise((resolve) => socket.once('close', () => resolve()));
     socket.on('data', (chunk: Buffer) => this.receive(chunk));
@@ -84,7 +76,7 @@ export class VarlinkClient {
     return new Promise((resolve, reject) => {
       const timeoutMs = options.timeoutMs ?? this.callTimeoutMs;
       let timer: NodeJS.Timeout | undefined;
-      const entry: Pending = {
+      const entry: Waiter = {
         method,
         more: false,
         deliver: (reply) => {
@@ -174,56 +166,27 @@ export class VarlinkClient {
   }
 
   /** Queues `entry` and writes its call; fails it at once (and returns false) if the connection is gone. */
-  private send(call: JsonObject, entry: Pending): boolean {
+  private send(call: JsonObject, entry: Waiter): boolean {
     if (this.ended) {
       entry.fail(new ConnectionClosedError(this.path, {cause: this.cause}));
       return false;
     }
-    this.pending.push(entry);
+    this.replies.push(entry);
     this.socket.write(encodeFrame(call));
     return true;
   }
 
   private receive(chunk: Buffer): void {
-    let frames: Uint8Array[];
-    try {
-      frames = this.decoder.push(chunk);
-    } catch (e) {
-      this.abandon(this.pending[0], new ProtocolError((e as Error).message));
-      return;
-    }
-    for (const frame of frames) {
-      if (this.ended) return;
-      this.onReply(frame);
-    }
-  }
-
-  private onReply(frame: Uint8Array): void {
-    const head = this.pending[0];
-    let reply: Reply;
-    try {
-      reply = decodeReply(frame);
-    } catch (e) {
-      this.abandon(head, e as ProtocolError);
-      return;
-    }
-    if (!head) {
-      this.abandon(undefined, new ProtocolError('reply without an outstanding call'));
-    } else if (reply.continues && !head.more && reply.error === undefined) {
-      this.abandon(head, new ProtocolError(`"continues" in a reply to ${head.method}, which was called without "more"`));
-    } else {
-      if (!reply.continues || reply.error !== undefined) this.pending.shift();
-      head.deliver(reply);
-    }
+    // A broken reply has already failed the call it was for; the connection goes, failing the rest.
+    const broken = this.replies.receive(chunk);
+    if (broken) this.end(broken);
   }
 
   /** Fails `culprit` with `reason` itself and ends the connection for the rest. */
-  private abandon(culprit: Pending | undefined, reason: Error): void {
+  private abandon(culprit: Waiter, reason: Error): void {
     if (this.ended) return;
-    if (culprit) {
-      this.pending = this.pending.filter((p) => p !== culprit);
-      culprit.fail(reason);
-    }
+    this.replies.remove(culprit);
+    culprit.fail(reason);
     this.end(reason);
   }
 
@@ -232,8 +195,6 @@ export class VarlinkClient {
     this.ended = true;
     this.cause = cause;
     this.socket.destroy();
-    const pending = this.pending;
-    this.pending = [];
-    for (const entry of pending) entry.fail(new ConnectionClosedError(this.path, {cause}));
+    this.replies.failAll(new ConnectionClosedError(this.path, {cause}));
   }
 }

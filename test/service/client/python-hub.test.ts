@@ -18,6 +18,8 @@ const STAND_IN = new URL('./support/python_hub.py', import.meta.url).pathname;
 class PythonHub {
   readonly child: ChildProcessWithoutNullStreams;
   readonly verdicts: string[][] = [];
+  /** Subscribers the stand-in has registered (it reports each one). */
+  subscribers = 0;
   private out = '';
   readonly ready: Promise<void>;
 
@@ -33,8 +35,13 @@ class PythonHub {
         while ((newline = this.out.indexOf('\n')) >= 0) {
           const line = this.out.slice(0, newline);
           this.out = this.out.slice(newline + 1);
-          if (line === 'ready') resolve();
-          else this.verdicts.push((JSON.parse(line) as {verdict: string[]}).verdict);
+          if (line === 'ready') {
+            resolve();
+            continue;
+          }
+          const fact = JSON.parse(line) as {verdict?: string[]; subscribers?: number};
+          if (fact.verdict) this.verdicts.push(fact.verdict);
+          if (fact.subscribers !== undefined) this.subscribers = fact.subscribers;
         }
       });
     });
@@ -99,12 +106,14 @@ describe('a Python hub without our additions', () => {
       expect(connection.capabilities.pending).toBe(false);
 
       // Subscribe reaches the Python side only after the connect; a block from then on arrives.
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      await until(() => hub.subscribers === 1, 'subscribed');
       hub.emit(blocked(2));
       await until(() => events.length === 1, 'live event');
       expect(events[0]).toEqual(blocked(2));
 
       expect(await connection.verdict(C1, `${C1}:2`, 'registry.example.net', 'allow')).toEqual({kind: 'applied'});
+      // The stand-in's stdout report of the verdict may arrive after its reply.
+      await until(() => hub.verdicts.length === 1, 'verdict reported');
       expect(hub.verdicts).toEqual([[C1, `${C1}:2`, 'registry.example.net', 'allow']]);
       await until(() => events.length === 2, 'verdict_applied');
       expect(events[1]).toMatchObject({type: 'verdict_applied', request_id: `${C1}:2`, action: 'allow', ok: true});
@@ -127,7 +136,7 @@ describe('a Python hub without our additions', () => {
     session.start();
     try {
       await until(() => session.hubs.hubs()[0]?.state.status === 'connected', 'connected');
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      await until(() => hub.subscribers === 1, 'subscribed');
       hub.emit(blocked(1));
       hub.emit(blocked(2, {domain: 'b.example'}));
       hub.emit(blocked(3, {container: C2}));
@@ -136,6 +145,7 @@ describe('a Python hub without our additions', () => {
       const sent = session.answerContainer(C1, 'deny');
       expect(sent?.count).toBe(2);
       await sent!.done;
+      await until(() => hub.verdicts.length === 2, 'verdicts reported');
       expect(hub.verdicts.sort()).toEqual([
         [C1, `${C1}:1`, 'registry.example.net', 'deny'],
         [C1, `${C1}:2`, 'b.example', 'deny'],
@@ -155,11 +165,12 @@ describe('a Python hub without our additions', () => {
       // Started again: asyncvarlink replaces the stale socket, discovery sees it, the client is back at once.
       hub = await startPythonHub();
       await until(() => session.hubs.hubs()[0]?.state.status === 'connected', 'reconnected without waiting out the back-off', 1000);
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      await until(() => hub.subscribers === 1, 'subscribed again');
       hub.emit(blocked(9, {container: C2}));
       await until(() => session.model.prompts().length === 1, 'a prompt from the new hub process');
       const prompt = session.model.prompts()[0]!;
       await session.answer(prompt.key, 'allow');
+      await until(() => hub.verdicts.length === 1, 'verdict reported');
       expect(hub.verdicts).toEqual([[C2, `${C2}:9`, 'registry.example.net', 'allow']]);
       expect(warnings).toEqual([]);
     } finally {

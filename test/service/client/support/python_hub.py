@@ -80,6 +80,8 @@ class Clearance(VarlinkInterface, name=IFACE):
     async def Subscribe(self) -> typing.AsyncIterator[ClearanceEvent]:
         queue: asyncio.Queue[ClearanceEvent] = asyncio.Queue()
         self.subscribers.add(queue)
+        # Tells the test a subscriber is registered, so it need not guess how long that takes.
+        print(json.dumps({"subscribers": len(self.subscribers)}), flush=True)
         try:
             while True:
                 yield await queue.get()

@@ -84,8 +84,9 @@ async function interactive(): Promise<number> {
   const out = process.stdout;
   const tty = Boolean(process.stdin.isTTY && out.isTTY);
   const rl = createInterface({input: process.stdin, output: out, terminal: tty, prompt: 'clearance> '});
+  let outputOpen = true;
   const print = (lines: string[]) => {
-    if (lines.length === 0) return;
+    if (lines.length === 0 || !outputOpen) return;
     if (tty) {
       // Above the prompt, which is then redrawn with what the operator had typed so far.
       cursorTo(out, 0);
@@ -110,6 +111,14 @@ async function interactive(): Promise<number> {
   const {stopped, stop} = stopSignal();
   rl.on('close', stop); // end of input (Ctrl-D)
   rl.on('SIGINT', stop); // Ctrl-C while readline owns the terminal
+  process.once('SIGHUP', stop); // the terminal closed
+  // The terminal went away (EIO) or whoever read our output did (EPIPE): stop, and write nothing more.
+  const lost = () => {
+    outputOpen = false;
+    stop();
+  };
+  rl.on('error', lost);
+  out.on('error', lost);
   rl.on('line', (line) => {
     const command = parseOperatorCommand(line);
     if (command.kind === 'quit') stop();

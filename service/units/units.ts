@@ -28,6 +28,14 @@ const COMMON_HARDENING = [
   'UMask=0077',
 ];
 
+// For units that run the user's own tools (terok-shield, podman) with the user's privileges.
+const USER_TOOL_HARDENING = [
+  'LockPersonality=yes',
+  'RestrictRealtime=yes',
+  'SystemCallArchitectures=native',
+  'UMask=0077',
+];
+
 function quoteArg(arg: string): string {
   // systemd's own quoting for ExecStart: double quotes, with backslash escapes for quote and backslash.
   return /^[A-Za-z0-9_@%+=:,./-]+$/.test(arg) ? arg : `"${arg.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
@@ -74,21 +82,14 @@ export function renderUnits(ctx: UnitContext): UnitSpec[] {
       file: 'terok-clearance-verdict.service',
       // The helper runs terok-shield, which may need setuid helpers (newuidmap) and netlink to reach the ruleset:
       // keep its privileges as the user has them.
-      text: unit(ctx, 'terok-clearance verdict helper (org.terok.ClearanceVerdict1)', ['serve-verdict'], [
-        'LockPersonality=yes',
-        'RestrictRealtime=yes',
-        'SystemCallArchitectures=native',
-        'UMask=0077',
-      ]),
+      text: unit(ctx, 'terok-clearance verdict helper (org.terok.ClearanceVerdict1)', ['serve-verdict'], USER_TOOL_HARDENING),
     },
     {
       name: 'notifier',
       file: 'terok-clearance-notifier.service',
-      text: unit(ctx, 'terok-clearance desktop-notification prompts', ['notifier'], [
-        ...COMMON_HARDENING,
-        'RestrictAddressFamilies=AF_UNIX',
-        'CapabilityBoundingSet=',
-      ], ['PartOf=graphical-session.target', 'After=graphical-session.target'], 'graphical-session.target'),
+      // It names containers with rootless podman, which enters the user's namespaces through setuid newuidmap.
+      text: unit(ctx, 'terok-clearance desktop-notification prompts', ['notifier'], USER_TOOL_HARDENING,
+        ['PartOf=graphical-session.target', 'After=graphical-session.target'], 'graphical-session.target'),
     },
   ];
 }

@@ -3,7 +3,8 @@
 // go into the hub's reader socket as terok-shield's reader writes them. Input is real: a virtual pointer and a
 // virtual keyboard. The tests run in order and share the session.
 import {afterAll, beforeAll, describe, expect, test} from '@jest/globals';
-import {readFileSync} from 'node:fs';
+import {readFileSync, writeFileSync} from 'node:fs';
+import {join} from 'node:path';
 import {startShell, UUID, type Shell} from './harness.js';
 import {pendingLine, startServices, type Services} from './support/clearance-services.js';
 import {banner, FIND, indicator, INDICATOR, menu, waitFor} from './support/shell-probes.js';
@@ -223,6 +224,57 @@ describe('alerts and hub health', () => {
   });
 });
 
+describe('keyboard focus', () => {
+  // A GTK window with a text entry, run in the session: its title follows what is typed into it; Escape closes it.
+  const TYPING_APP = `
+    imports.gi.versions.Gtk = '4.0';
+    const {Gtk, GLib} = imports.gi;
+    Gtk.init();
+    const loop = GLib.MainLoop.new(null, false);
+    const window = new Gtk.Window({title: 'typed:', default_width: 360, default_height: 80});
+    const entry = new Gtk.Entry();
+    entry.connect('changed', () => { window.title = 'typed:' + entry.text; });
+    const keys = new Gtk.EventControllerKey();
+    keys.connect('key-pressed', (_c, keyval) => { if (keyval === 0xff1b) loop.quit(); return false; });
+    window.add_controller(keys);
+    window.set_child(entry);
+    window.connect('close-request', () => { loop.quit(); return false; });
+    window.present();
+    loop.run();`;
+  const focused = () => shell.eval<string | null>('return global.display.focus_window?.get_title() ?? null;');
+
+  test('a prompt appearing while the operator types leaves the keyboard with the window; the keys never answer it', async () => {
+    writeFileSync(join(shell.root, 'tmp/terok-shell-e2e/typing.js'), TYPING_APP);
+    await shell.asTester(['sh', '-c', 'WAYLAND_DISPLAY=wayland-0 setsid gjs /tmp/terok-shell-e2e/typing.js >/dev/null 2>&1 &']);
+    await waitFor('the window focused', focused, (title) => title === 'typed:');
+    await gsettings('arm-delay-ms', '0');
+    const before = invoked().length;
+    await services.write([pendingLine(C2, 2, {domain: 'typing.example'})]);
+    await waitFor('counted', () => indicator(shell), (i) => i.count === '3');
+    // The prompt on show (the oldest waiting: the banner never swaps one under the pointer), armed, in front.
+    const shown = await waitFor('the prompt', () => banner(shell), (b) => b.prompt !== null && b.armed === true);
+    for (const key of [KEY.a, KEY.d, KEY.space, KEY.Return]) await shell.pressKey(key);
+    expect(await waitFor('the keys in the window', focused, (title) => title === 'typed:ad ')).toBe('typed:ad ');
+    expect(await keyFocusInBanner()).toBe(false);
+    expect(invoked().length).toBe(before);
+    expect((await banner(shell)).prompt).toEqual(shown.prompt);
+    await shell.screenshot('prompt-while-typing');
+    await shell.pressKey(KEY.Escape);
+    await waitFor('the window gone', focused, (title) => title === null);
+  });
+
+  test('prompt style "indicator": a block only counts in the indicator', async () => {
+    await gsettings('prompt-style', "'indicator'");
+    await shell.clickActor(denyButton); // the typing prompt answered, so nothing is on show
+    await waitFor('the banner gone', () => banner(shell), (b) => !b.visible, 8000);
+    const count = (await indicator(shell)).count;
+    await services.write([pendingLine(C2, 3, {domain: 'quiet.example'})]);
+    await waitFor('counted', () => indicator(shell), (i) => i.count === String(Number(count ?? 0) + 1));
+    expect((await banner(shell)).visible).toBe(false);
+    await gsettings('prompt-style', "'banner'");
+  });
+});
+
 describe('disable and enable', () => {
   test('disable leaves nothing behind: no actor, keybinding or grab; enable works again', async () => {
     await shell.asTester(['gnome-extensions', 'disable', UUID]);
@@ -237,7 +289,7 @@ describe('disable and enable', () => {
       .toEqual({found: [], keybinding: false, modal: 0});
 
     await shell.asTester(['gnome-extensions', 'enable', UUID]);
-    await waitFor('caught up again', () => indicator(shell).catch(() => null), (i) => i?.count === '2');
+    await waitFor('caught up again', () => indicator(shell).catch(() => null), (i) => i?.count === '3');
     expect(await shell.eval(`return (Main.wm._allowedKeybindings['queue-shortcut'] ?? 0) !== 0;`)).toBe(true);
   });
 });

@@ -167,6 +167,7 @@ export async function startShell(name: string): Promise<Shell> {
       await asTester(['gdbus', 'call', '--session', '--dest', 'org.gnome.Shell.Screenshot', '--object-path',
         '/org/gnome/Shell/Screenshot', '--method', 'org.gnome.Shell.Screenshot.Screenshot', 'false', 'false', inRoot]);
       const saved = join(ARTIFACTS, `${name}.png`);
+      mkdirSync(ARTIFACTS, {recursive: true}); // again: a build meanwhile (rm -rf dist) takes it away
       copyFileSync(join(root, inRoot), saved);
       return saved;
     },

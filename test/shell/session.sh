@@ -30,7 +30,7 @@ mkdir -p -m 0700 "$ROOT$RUN"
 touch "$ROOT/home/tester/.local/share/gnome-shell/lock-warning-shown"  # no first-run banner in screenshots
 cp "$ZIP" "$ROOT$WORK/extension.zip"
 chown -R 1000:1000 "$ROOT/home/tester" "$ROOT$RUN" "$ROOT$WORK"
-trap 'cp "$ROOT$WORK/shell.log" "$LOG" 2>/dev/null || true' EXIT
+trap 'mkdir -p "$(dirname "$LOG")" && cp "$ROOT$WORK/shell.log" "$LOG" 2>/dev/null || true' EXIT
 
 as_tester() {
   chroot --userspec=1000:1000 "$ROOT" /usr/bin/env -i \

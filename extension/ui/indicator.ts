@@ -130,8 +130,7 @@ export class ClearanceIndicator {
   }
 
   #containerItem(container: string, prompts: PromptView[]): PopupMenu.PopupBaseMenuItem {
-    const item = new PopupMenu.PopupBaseMenuItem({reactive: false, can_focus: false,
-      style_class: 'terok-clearance-menu-container'});
+    const item = informationItem('terok-clearance-menu-container');
     item.add_child(label(this.client.model.identityOf(container), 'terok-clearance-menu-identity', {x_expand: true}));
     const answer = (action: VerdictAction) => () => {
       if (!this.#arming.isArmed(`container:${container}`)) return;
@@ -149,8 +148,7 @@ export class ClearanceIndicator {
   }
 
   #promptItem(prompt: PromptView): PopupMenu.PopupBaseMenuItem {
-    const item = new PopupMenu.PopupBaseMenuItem({reactive: false, can_focus: false,
-      style_class: 'terok-clearance-menu-prompt'});
+    const item = informationItem('terok-clearance-menu-prompt');
     const text = vbox({x_expand: true});
     text.add_child(label(hostPort(prompt.target, prompt.port), 'terok-clearance-menu-target'));
     const facts = [protoLabel(prompt.proto)];
@@ -190,9 +188,19 @@ function waitingText(count: number): string {
   return count === 0 ? 'No requests waiting' : count === 1 ? '1 request waiting' : `${count} requests waiting`;
 }
 
+/**
+ * A menu item that is not itself activated (its buttons are). St marks a non-reactive widget insensitive, which the
+ * theme dims; this is information, not a disabled command, so it keeps the inactive item's normal colours.
+ */
+function informationItem(styleClass: string): PopupMenu.PopupBaseMenuItem {
+  const item = new PopupMenu.PopupBaseMenuItem({reactive: false, can_focus: false, style_class: styleClass});
+  item.remove_style_pseudo_class('insensitive');
+  return item;
+}
+
 /** A menu item that only shows text: the first line as its title, the others below it. */
 function textItem(lines: string[], styleClass: string): PopupMenu.PopupBaseMenuItem {
-  const item = new PopupMenu.PopupBaseMenuItem({reactive: false, can_focus: false, style_class: styleClass});
+  const item = informationItem(styleClass);
   const text = vbox({x_expand: true});
   lines.forEach((line, i) => text.add_child(label(line, i === 0 ? 'terok-clearance-menu-title' : 'terok-clearance-body')));
   item.add_child(text);

@@ -34,7 +34,7 @@ export function gioTransport(lifetime: Lifetime): HubTransport {
 }
 
 /** Why a connect failed, worded for the operator; "not running" when nobody listens at the path. */
-export function connectFailure(path: string, e: unknown): ConnectFailure {
+function connectFailure(path: string, e: unknown): ConnectFailure {
   if (e instanceof GLib.Error) {
     if (e.matches(Gio.IOErrorEnum, Gio.IOErrorEnum.NOT_FOUND)) {
       return {reason: `not running (no socket at ${path})`, notRunning: true};
@@ -51,7 +51,7 @@ export function connectFailure(path: string, e: unknown): ConnectFailure {
 }
 
 /** Whether a socket (a "special" file, not followed through a symlink) is at `path`; never throws. */
-export function socketExists(path: string, cancellable: Gio.Cancellable | null): Promise<boolean> {
+function socketExists(path: string, cancellable: Gio.Cancellable | null): Promise<boolean> {
   const file = Gio.File.new_for_path(path);
   return new Promise((resolve) => {
     file.query_info_async('standard::type', Gio.FileQueryInfoFlags.NOFOLLOW_SYMLINKS, GLib.PRIORITY_DEFAULT,

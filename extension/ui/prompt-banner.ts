@@ -134,10 +134,6 @@ export class PromptBanner {
     this.#render();
   }
 
-  get queueOpen(): boolean {
-    return this.#grab !== null;
-  }
-
   #wantsPrompts(): boolean {
     return this.settings.get_string('prompt-style') === 'banner' && this.settings.get_boolean('notify-blocked');
   }

@@ -5,7 +5,7 @@
 import {afterAll, beforeAll, describe, expect, test} from '@jest/globals';
 import {readFileSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
-import {startShell, UUID, type Shell} from './harness.js';
+import {INPUT, startShell, UUID, type Shell} from './harness.js';
 import {pendingLine, startServices, type Services} from './support/clearance-services.js';
 import {banner, FIND, indicator, INDICATOR, menu, waitFor} from './support/shell-probes.js';
 
@@ -96,6 +96,23 @@ describe('answers', () => {
     const denied = await waitFor('the result', () => banner(shell), (b) => b.result !== null);
     expect(denied.result).toEqual(['Denied: pypi.example.org', 'warp/t42 · build']);
     expect(invoked().slice(-2)).toEqual([`deny ${C1} pypi.example.org`, `deny ${C1} pypi.example.org`]);
+  });
+
+  test('a double click runs the shield once', async () => {
+    await services.write([pendingLine(C1, 20, {domain: 'double.example'})]);
+    await waitFor('the prompt', () => banner(shell), (b) => b.prompt?.[0] === 'Blocked: double.example:443' && b.armed === true);
+    await shell.eval(`${INPUT} ${FIND}
+      const allow = find('terok-clearance-allow');
+      const [x, y] = allow.get_transformed_position(), [w, h] = allow.get_transformed_size();
+      pointer.notify_absolute_motion(Clutter.CURRENT_TIME, x + w / 2, y + h / 2);
+      await pause(50);
+      for (let i = 0; i < 2; i++) {
+        pointer.notify_button(Clutter.CURRENT_TIME, Clutter.BUTTON_PRIMARY, Clutter.ButtonState.PRESSED);
+        pointer.notify_button(Clutter.CURRENT_TIME, Clutter.BUTTON_PRIMARY, Clutter.ButtonState.RELEASED);
+      }`);
+    await waitFor('the result', () => banner(shell), (b) => b.result?.[0] === 'Allowed: double.example');
+    await sleep(300);
+    expect(invoked().filter((line) => line.includes('double.example'))).toEqual([`allow ${C1} double.example`]);
   });
 
   test('text from the wire is shown as text, never as markup', async () => {

@@ -10,6 +10,8 @@ export interface Figure {
   baseline: number;
   /** What the baseline is, e.g. "raw unix-socket echo". */
   baselineName: string;
+  /** A goal the figure is held to, e.g. "≤ 3× baseline", and whether this run met it. */
+  target?: {text: string; met: boolean};
 }
 
 /** A bench module: `run()` measures and returns its figures. */
@@ -24,13 +26,15 @@ function format(value: number): string {
 }
 
 export function table(rows: Array<{bench: string; figure: Figure}>): string {
-  const header = ['bench', 'figure', 'value', 'baseline', 'ratio', 'baseline is'];
+  const targets = rows.some(({figure}) => figure.target);
+  const header = ['bench', 'figure', 'value', 'baseline', 'ratio', ...(targets ? ['target'] : []), 'baseline is'];
   const lines = rows.map(({bench, figure}) => [
     bench,
     figure.name,
     `${format(figure.value)} ${figure.unit}`,
     `${format(figure.baseline)} ${figure.unit}`,
     `${(figure.value / figure.baseline).toFixed(2)}×`,
+    ...(targets ? [figure.target ? `${figure.target.text} ${figure.target.met ? 'met' : 'MISSED'}` : ''] : []),
     figure.baselineName,
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] as string).length)));

@@ -6,6 +6,7 @@ import type {BenchModule, Figure} from './report.js';
 
 const BENCHES: Record<string, () => Promise<BenchModule>> = {
   varlink: () => import('./varlink.js'),
+  hub: () => import('./hub.js'),
 };
 
 const rows: Array<{bench: string; figure: Figure}> = [];

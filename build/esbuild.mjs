@@ -13,7 +13,8 @@ function tsFiles(dir) {
     .map((e) => join(e.parentPath ?? e.path, e.name));
 }
 
-rmSync(join(root, 'dist'), {recursive: true, force: true});
+// Only what this build writes is cleared first: dist/artifacts (test screenshots and logs) is not a build output.
+for (const dir of ['core', 'service', 'bench']) rmSync(join(root, 'dist', dir), {recursive: true, force: true});
 
 await build({
   entryPoints: ['core', 'service', 'bench'].flatMap(tsFiles),

@@ -3,7 +3,8 @@
 #   - Debian packages on the host: the Go varlink peer, gjs, dbus-daemon, tmux, mmdebstrap, zip, podman (container
 #     identity tests create containers from an empty rootfs in private storage: no image, no network)
 #   - the Python varlink reference + python3-asyncvarlink (Debian sid .debs, unpacked, no system change)
-#   - a Debian trixie root with systemd (varlinkctl, sd-varlink servers), gjs and GNOME Shell
+#   - a Debian trixie root with systemd (varlinkctl, sd-varlink servers), gjs and GNOME Shell 48
+#   - a Debian forky root with gjs and GNOME Shell 50 (the extension's newest supported shell)
 # Everything but the host packages lives under $TEROK_PEERS (default /var/cache/terok-clearance).
 set -euo pipefail
 PEERS=${TEROK_PEERS:-/var/cache/terok-clearance}
@@ -47,21 +48,31 @@ if [ ! -d "$PEERS/pyvl/usr/lib/python3/dist-packages/asyncvarlink" ]; then
   rm -rf "$PEERS/pyvl"; mv "$PEERS/pyvl.tmp" "$PEERS/pyvl"
 fi
 
-# Debian trixie root: GNOME Shell 48 + gjs 1.82 + systemd 257 (varlinkctl). Built once, then reused.
-ROOT="$PEERS/trixie"
-if [ ! -x "$ROOT/usr/bin/gnome-shell" ] || [ ! -x "$ROOT/usr/bin/varlinkctl" ]; then
-  log "building the trixie root (GNOME Shell, gjs, systemd) in $ROOT"
-  rm -rf "$ROOT"
-  mmdebstrap --variant=apt --mode=root --quiet \
-    --include=gnome-shell,gnome-shell-common,dbus-daemon,libglib2.0-bin,dconf-gsettings-backend,libgl1-mesa-dri,fonts-cantarell,gjs,systemd,unzip \
+# A Debian root for the shell e2e tests, built once into ROOT.tmp and moved into place, then reused.
+#   build_root NAME SUITE MUST_HAVE PACKAGES [MMDEBSTRAP_OPTION...]   (MUST_HAVE: a file whose absence means rebuild)
+shell_pkgs=gnome-shell,gnome-shell-common,dbus-daemon,libglib2.0-bin,dconf-gsettings-backend,libgl1-mesa-dri,fonts-cantarell,gjs,unzip
+build_root() {
+  local name=$1 root="$PEERS/$1" suite=$2 must_have=$3 pkgs=$4
+  shift 4
+  [ -x "$root/usr/bin/gnome-shell" ] && [ -x "$root$must_have" ] && return 0
+  log "building the $suite root ($pkgs) in $root"
+  rm -rf "$root" "$root.tmp"
+  mmdebstrap --variant=apt --mode=root --quiet --include="$pkgs" "$@" \
     --dpkgopt='path-exclude=/usr/share/man/*' --dpkgopt='path-exclude=/usr/share/doc/*' \
     --dpkgopt='path-include=/usr/share/doc/*/copyright' --dpkgopt='path-exclude=/usr/share/help/*' \
     --dpkgopt='path-exclude=/usr/share/locale/*' --dpkgopt='path-include=/usr/share/locale/locale.alias' \
-    trixie "$ROOT.tmp" "$MIRROR"
-  grep -q '^tester:' "$ROOT.tmp/etc/passwd" || {
-    echo 'tester:x:1000:1000::/home/tester:/bin/bash' >> "$ROOT.tmp/etc/passwd"
-    echo 'tester:x:1000:' >> "$ROOT.tmp/etc/group"
+    "$suite" "$root.tmp" "$MIRROR"
+  grep -q '^tester:' "$root.tmp/etc/passwd" || {
+    echo 'tester:x:1000:1000::/home/tester:/bin/bash' >> "$root.tmp/etc/passwd"
+    echo 'tester:x:1000:' >> "$root.tmp/etc/group"
   }
-  mv "$ROOT.tmp" "$ROOT"
-fi
+  mv "$root.tmp" "$root"
+  log "$name root: $(chroot "$root" dpkg-query -W -f='${Package} ${Version}  ' gnome-shell gjs), $(du -sh "$root" | cut -f1)"
+}
+
+# Debian trixie: GNOME Shell 48 + gjs 1.82, and systemd 257 for varlinkctl and sd-varlink servers.
+build_root trixie trixie /usr/bin/varlinkctl "$shell_pkgs,systemd"
+# Debian forky: GNOME Shell 50, for the extension's newest supported shell. Its Release file on the mirror may be
+# past its Valid-Until date (testing is signed for a week at a time).
+build_root forky forky /usr/bin/gjs "$shell_pkgs" --aptopt='Acquire::Check-Valid-Until "false"'
 log "peers ready in $PEERS"

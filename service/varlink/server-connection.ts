@@ -19,7 +19,7 @@ import {decodeCall, makeErrorReply, ProtocolError} from '../../core/varlink/mess
 import type {Call, JsonObject} from '../../core/varlink/message.js';
 import {StandardError} from '../../core/varlink/errors.js';
 import type {Logger} from '../log.js';
-import {ConnectionClosedError} from './transport-errors.js';
+import {ConnectionClosedError} from '../../core/varlink/transport-errors.js';
 
 /** What a dispatcher may do with the connection a call arrived on. */
 export interface ReplyChannel {

@@ -1,4 +1,5 @@
-// Errors of a varlink connection itself (as opposed to error replies, which are VarlinkError).
+// Errors of a varlink connection itself (as opposed to error replies, which are VarlinkError), the same for the
+// Node client and the GJS transport.
 
 /** The connection closed (by either side, or because of a protocol error) before the operation completed. */
 export class ConnectionClosedError extends Error {

@@ -6,7 +6,8 @@ import GLib from 'gi://GLib';
 import {errorMessage, type ConnectFailure, type HubPeer, type HubTransport} from '../../core/client/hub-connection.js';
 import type {Lifetime} from '../lifetime.js';
 import {VarlinkConnection} from '../varlink/connection.js';
-import {PeerCredentialsError, PeerUidError, TimeoutError} from '../varlink/errors.js';
+import {TimeoutError} from '../../core/varlink/transport-errors.js';
+import {PeerCredentialsError, PeerUidError} from '../varlink/errors.js';
 
 export function gioTransport(lifetime: Lifetime): HubTransport {
   const live = new Set<Gio.Cancellable>();

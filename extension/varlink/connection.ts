@@ -10,7 +10,8 @@ import {makeCall} from '../../core/varlink/message.js';
 import type {JsonObject, Reply} from '../../core/varlink/message.js';
 import {ReplyQueue} from '../../core/varlink/reply-queue.js';
 import type {Waiter} from '../../core/varlink/reply-queue.js';
-import {ConnectionClosedError, PeerCredentialsError, PeerUidError, TimeoutError} from './errors.js';
+import {ConnectionClosedError, TimeoutError} from '../../core/varlink/transport-errors.js';
+import {PeerCredentialsError, PeerUidError} from './errors.js';
 
 const READ_CHUNK_BYTES = 64 * 1024;
 

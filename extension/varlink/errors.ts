@@ -1,12 +1,5 @@
-// Errors of a hub connection itself; error replies are core's VarlinkError.
-
-/** The connection ended (closed by either side, cancelled, or broken by a protocol error) before a call completed. */
-export class ConnectionClosedError extends Error {
-  constructor(readonly path: string, options?: {cause?: unknown}) {
-    super(`varlink connection to ${path} closed`, options);
-    this.name = 'ConnectionClosedError';
-  }
-}
+// Errors of the GJS transport's peer check; connection errors are core's (transport-errors.ts), error replies
+// core's VarlinkError.
 
 /** The process serving the socket runs as another user: we never talk to it. */
 export class PeerUidError extends Error {
@@ -21,13 +14,5 @@ export class PeerCredentialsError extends Error {
   constructor(readonly path: string, options?: {cause?: unknown}) {
     super(`cannot tell which user serves ${path} (it may run in a PID namespace this shell cannot see)`, options);
     this.name = 'PeerCredentialsError';
-  }
-}
-
-/** No answer in time: a connect, or a call (whose connection is then closed). */
-export class TimeoutError extends Error {
-  constructor(what: string, readonly ms: number) {
-    super(`${what}: no answer within ${ms} ms`);
-    this.name = 'TimeoutError';
   }
 }

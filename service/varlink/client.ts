@@ -11,7 +11,7 @@ import {makeCall} from '../../core/varlink/message.js';
 import type {JsonObject, Reply} from '../../core/varlink/message.js';
 import {VarlinkError} from '../../core/varlink/errors.js';
 import {ReplyQueue, type Waiter} from '../../core/varlink/reply-queue.js';
-import {ConnectionClosedError, TimeoutError} from './transport-errors.js';
+import {ConnectionClosedError, TimeoutError} from '../../core/varlink/transport-errors.js';
 
 export interface ClientOptions {
   /** Connect timeout; default 5 s. */

@@ -9,7 +9,7 @@ import {VarlinkError} from '../../core/varlink/errors.js';
 import type {JsonObject} from '../../core/varlink/message.js';
 import type {VerdictAction} from '../../core/clearance/verdict.js';
 import {VarlinkClient} from '../varlink/client.js';
-import {TimeoutError} from '../varlink/transport-errors.js';
+import {TimeoutError} from '../../core/varlink/transport-errors.js';
 import type {ShieldResult} from './shield-exec.js';
 
 const APPLY = 'org.terok.ClearanceVerdict1.Apply';

@@ -6,7 +6,8 @@ import {VarlinkError} from '../../core/varlink/errors.js';
 import {ProtocolError} from '../../core/varlink/message.js';
 import type {JsonObject} from '../../core/varlink/message.js';
 import {VarlinkConnection} from '../../extension/varlink/connection.js';
-import {ConnectionClosedError, PeerUidError, TimeoutError} from '../../extension/varlink/errors.js';
+import {ConnectionClosedError, TimeoutError} from '../../core/varlink/transport-errors.js';
+import {PeerUidError} from '../../extension/varlink/errors.js';
 import {delay, plan, runCases} from './cases.gjs.js';
 import type {Plan} from './varlink-connection.plan.js';
 
@@ -18,7 +19,7 @@ function describeError(e: unknown): JsonObject {
   if (e instanceof VarlinkError) return {type: 'VarlinkError', errorName: e.errorName, parameters: e.parameters};
   if (e instanceof ConnectionClosedError) return {type: 'ConnectionClosedError', cause: describeCause(e.cause)};
   if (e instanceof ProtocolError) return {type: 'ProtocolError', message: e.message};
-  if (e instanceof TimeoutError) return {type: 'TimeoutError', ms: e.ms};
+  if (e instanceof TimeoutError) return {type: 'TimeoutError', ms: e.timeoutMs};
   if (e instanceof PeerUidError) return {type: 'PeerUidError', message: e.message, peerUid: e.peerUid, expectedUid: e.expectedUid};
   if (e instanceof GLib.Error) return {type: 'GLib.Error', ...gioCode(e)};
   return {type: 'unexpected', message: String(e)};

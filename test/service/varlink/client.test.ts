@@ -5,7 +5,7 @@ import {join} from 'node:path';
 import {StandardError, VarlinkError} from '../../../core/varlink/errors.js';
 import {ProtocolError} from '../../../core/varlink/message.js';
 import {VarlinkClient} from '../../../service/varlink/client.js';
-import {ConnectionClosedError, TimeoutError} from '../../../service/varlink/transport-errors.js';
+import {ConnectionClosedError, TimeoutError} from '../../../core/varlink/transport-errors.js';
 import {startExample, until} from '../support/example-service.js';
 import type {ExampleService} from '../support/example-service.js';
 import {socketDir} from '../support/peers.js';

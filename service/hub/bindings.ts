@@ -21,8 +21,13 @@ export interface Binding {
 }
 
 export class LiveBindings {
-  // A Map iterates in insertion order, so its first entry is always the oldest binding.
   private readonly byId = new Map<string, Binding>();
+  // Every binding in seq order, oldest at `head`, so the oldest is found in O(1). Entries taken, purged or
+  // re-bound are left in place and skipped (a binding is live while byId maps its id to it); the array is
+  // compacted once such dead entries outnumber the live ones. (Not the Map's own order: V8 keeps deleted Map
+  // entries as holes until it rehashes, so finding the first live entry of a Map used as a queue costs a scan.)
+  private order: Binding[] = [];
+  private head = 0;
   private seq = 0;
 
   constructor(
@@ -36,22 +41,18 @@ export class LiveBindings {
 
   /** Binds a connection_blocked event; a re-used request id replaces (and refreshes) the old binding. */
   add(event: ClearanceEvent, now: number): void {
-    this.byId.delete(event.request_id);
-    this.byId.set(event.request_id, {event, at: now, seq: this.seq++});
+    const binding = {event, at: now, seq: this.seq++};
+    this.byId.set(event.request_id, binding);
+    this.order.push(binding);
     this.expire(now);
-    for (const [id, b] of this.byId) {
-      if (this.byId.size <= this.limits.maxBindings) break;
-      this.byId.delete(id);
-      this.onEvict(b.event, 'cap');
-    }
+    while (this.byId.size > this.limits.maxBindings) this.onEvict(this.evictOldest(), 'cap');
+    this.compact();
   }
 
   /** Evicts bindings older than the age limit. */
   expire(now: number): void {
-    for (const [id, b] of this.byId) {
-      if (now - b.at <= this.limits.maxAgeMs) break;
-      this.byId.delete(id);
-      this.onEvict(b.event, 'age');
+    for (let oldest = this.oldest(); oldest && now - oldest.at > this.limits.maxAgeMs; oldest = this.oldest()) {
+      this.onEvict(this.evictOldest(), 'age');
     }
   }
 
@@ -68,10 +69,17 @@ export class LiveBindings {
    */
   restore(binding: Binding): void {
     if (this.byId.has(binding.event.request_id)) return;
-    const younger = [...this.byId].filter(([, b]) => b.seq > binding.seq);
-    for (const [id] of younger) this.byId.delete(id);
     this.byId.set(binding.event.request_id, binding);
-    for (const [id, b] of younger) this.byId.set(id, b);
+    // Its entry is usually still in `order` (live again now); if it was skipped or compacted away, it goes back
+    // at its place by seq.
+    let lo = this.head;
+    let hi = this.order.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.order[mid]!.seq < binding.seq) lo = mid + 1;
+      else hi = mid;
+    }
+    if (this.order[lo] !== binding) this.order.splice(lo, 0, binding);
   }
 
   /** Drops every binding of a container (shield down/disengaged, container exited). Returns how many. */
@@ -82,6 +90,7 @@ export class LiveBindings {
       this.byId.delete(id);
       n++;
     }
+    this.compact();
     return n;
   }
 
@@ -92,6 +101,39 @@ export class LiveBindings {
 
   /** Every live binding's event, oldest first. */
   pending(): ClearanceEvent[] {
-    return [...this.byId.values()].map((b) => b.event);
+    const events: ClearanceEvent[] = [];
+    for (let i = this.head; i < this.order.length; i++) {
+      const b = this.order[i]!;
+      if (this.isLive(b)) events.push(b.event);
+    }
+    return events;
+  }
+
+  private isLive(b: Binding): boolean {
+    return this.byId.get(b.event.request_id) === b;
+  }
+
+  /** The oldest live binding; dead entries in front of it are dropped on the way. */
+  private oldest(): Binding | undefined {
+    while (this.head < this.order.length) {
+      const b = this.order[this.head]!;
+      if (this.isLive(b)) return b;
+      this.head++;
+    }
+    return undefined;
+  }
+
+  private evictOldest(): ClearanceEvent {
+    const b = this.oldest()!;
+    this.byId.delete(b.event.request_id);
+    this.head++;
+    return b.event;
+  }
+
+  /** Amortised O(1): rebuilds `order` only once dead entries (skipped or not yet reached) outnumber live ones. */
+  private compact(): void {
+    if (this.order.length <= 2 * this.byId.size + 64) return;
+    this.order = this.order.slice(this.head).filter((b) => this.isLive(b));
+    this.head = 0;
   }
 }

@@ -16,8 +16,18 @@ export const UUID = 'clearance@terok.ai';
 const WORK = '/tmp/terok-shell-e2e'; // session.sh's work dir inside the root
 const RUN = '/run/user/1000';
 
-export function shellRoot(): string {
-  const root = join(process.env.TEROK_PEERS ?? '/var/cache/terok-clearance', 'trixie');
+/** The Debian roots `npm run provision` builds: trixie has GNOME Shell 48, forky GNOME Shell 50. */
+export type ShellRootName = 'trixie' | 'forky';
+
+/** The root a session runs in when the test does not name one: TEROK_SHELL_ROOT, else trixie. */
+function defaultRoot(): ShellRootName {
+  const name = process.env.TEROK_SHELL_ROOT ?? 'trixie';
+  if (name !== 'trixie' && name !== 'forky') throw new Error(`TEROK_SHELL_ROOT=${name}: expected trixie or forky`);
+  return name;
+}
+
+export function shellRoot(name: ShellRootName = defaultRoot()): string {
+  const root = join(process.env.TEROK_PEERS ?? '/var/cache/terok-clearance', name);
   if (!existsSync(join(root, 'usr/bin/gnome-shell')))
     throw new Error(`no GNOME Shell root at ${root}: run \`npm run provision\` (as root)`);
   return root;
@@ -77,10 +87,11 @@ export interface Shell {
 
 /**
  * Packs the extension and starts a shell session with it installed and enabled. `name` names the shell's
- * log in the artifacts (`<name>.shell.log`), saved when the session ends.
+ * log in the artifacts (`<name>.shell.log`), saved when the session ends; `rootName` picks the Debian root
+ * (and so the GNOME Shell version).
  */
-export async function startShell(name: string): Promise<Shell> {
-  const root = shellRoot();
+export async function startShell(name: string, rootName?: ShellRootName): Promise<Shell> {
+  const root = shellRoot(rootName);
   mkdirSync(ARTIFACTS, {recursive: true});
   const log = join(ARTIFACTS, `${name}.shell.log`);
 

@@ -5,6 +5,7 @@ import {setDossierEntry, isPlainObject} from './event.js';
 export const SANITISE_CAP = 256;
 
 const MARKER = '...';
+const PRINTABLE = /^[\x20-\x7e]*$/;
 
 /**
  * Reduces `value` to printable ASCII: each code point outside 0x20..0x7E becomes one space (an astral character is
@@ -14,6 +15,9 @@ const MARKER = '...';
  */
 export function sanitise(value: unknown, cap: number = SANITISE_CAP): string {
   const limit = cap >= 0 ? Math.floor(cap) : 0;
+  // Most strings are clean already: returned as they are, not rebuilt a character at a time (which costs time
+  // and leaves a rope of one-character pieces behind, for as long as the event is kept).
+  if (typeof value === 'string' && value.length <= limit && PRINTABLE.test(value)) return value;
   let out = '';
   for (const ch of stringify(value)) {
     if (out.length > limit) break;

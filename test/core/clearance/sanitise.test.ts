@@ -83,6 +83,18 @@ describe('sanitise', () => {
     }));
   });
 
+  test('property: the same as replacing character by character, then capping (clean strings take a shortcut)', () => {
+    const reference = (s: string, cap: number) => {
+      const limit = cap >= 0 ? Math.floor(cap) : 0;
+      const out = [...s].map((ch) => (ch.length === 1 && ch >= ' ' && ch <= '~' ? ch : ' ')).join('');
+      if (out.length <= limit) return out;
+      return limit <= 3 ? '...'.slice(0, limit) : out.slice(0, limit - 3) + '...';
+    };
+    fc.assert(fc.property(fc.oneof(fc.string(), fc.string({unit: 'binary'})),
+      fc.oneof(fc.integer({min: -2, max: 24}), fc.constant(NaN), fc.constant(Infinity)),
+      (s, cap) => expect(sanitise(s, cap)).toBe(reference(s, cap))), {numRuns: 2000});
+  });
+
   test('property: idempotent', () => {
     fc.assert(fc.property(fc.string({unit: 'binary'}), (s) => {
       expect(sanitise(sanitise(s))).toBe(sanitise(s));

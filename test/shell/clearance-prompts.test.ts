@@ -3,11 +3,12 @@
 // go into the hub's reader socket as terok-shield's reader writes them. Input is real: a virtual pointer and a
 // virtual keyboard. The tests run in order and share the session.
 import {afterAll, beforeAll, describe, expect, test} from '@jest/globals';
-import {readFileSync, writeFileSync} from 'node:fs';
+import {writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {INPUT, startShell, UUID, type Shell} from './harness.js';
 import {pendingLine, startServices, type Services} from './support/clearance-services.js';
-import {banner, FIND, indicator, INDICATOR, menu, waitFor} from './support/shell-probes.js';
+import {extensionLogProblems, leftovers} from './support/extension-checks.js';
+import {actorNamed, banner, FIND, indicator, INDICATOR, menu, waitFor} from './support/shell-probes.js';
 
 const C1 = 'aaaaaaaaaaaa';
 const C2 = 'bbbbbbbbbbbb';
@@ -30,8 +31,8 @@ const gsettings = (key: string, value: string) => shell.asTester(['gsettings', '
   `/home/tester/.local/share/gnome-shell/extensions/${UUID}/schemas`, 'set', 'org.gnome.shell.extensions.terok-clearance',
   key, value]);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const allowButton = `(() => { ${FIND} return find('terok-clearance-allow'); })()`;
-const denyButton = `(() => { ${FIND} return find('terok-clearance-deny'); })()`;
+const allowButton = actorNamed('terok-clearance-allow');
+const denyButton = actorNamed('terok-clearance-deny');
 const keyFocusInBanner = () => shell.eval<boolean>(`${FIND}
   const focus = global.stage.get_key_focus(), banner = find('terok-clearance-banner');
   return Boolean(focus && banner && (focus === banner || banner.contains(focus)));`);
@@ -181,7 +182,7 @@ describe('answers', () => {
     await shell.screenshot('indicator-menu');
 
     await waitFor('armed', () => shell.eval<boolean>(`${FIND} return find('terok-clearance-allow-all:${C1}').reactive;`), (r) => r);
-    await shell.clickActor(`(() => { ${FIND} return find('terok-clearance-allow-all:${C1}'); })()`);
+    await shell.clickActor(actorNamed(`terok-clearance-allow-all:${C1}`));
     await waitFor('one waiting', () => indicator(shell), (i) => i.count === '1');
     expect(invoked().slice(-2).sort()).toEqual([`allow ${C1} a.example`, `allow ${C1} b.example`]);
     const after = await menu(shell);
@@ -296,14 +297,7 @@ describe('disable and enable', () => {
   test('disable leaves nothing behind: no actor, keybinding or grab; enable works again', async () => {
     await shell.asTester(['gnome-extensions', 'disable', UUID]);
     await waitFor('disabled', () => shell.eval<boolean>(`return ${INDICATOR} === undefined;`), (gone) => gone);
-    expect(await shell.eval(`${FIND}
-      const found = [];
-      const walk = (a) => { if (/clearance/i.test(a.name ?? '') || (a instanceof St.Label && /Blocked|clearance/i.test(a.text)))
-        found.push(String(a)); a.get_children().forEach(walk); };
-      walk(global.stage);
-      // removeKeybinding leaves the name allowed in no mode
-      return {found, keybinding: (Main.wm._allowedKeybindings['queue-shortcut'] ?? 0) !== 0, modal: Main.modalCount};`))
-      .toEqual({found: [], keybinding: false, modal: 0});
+    expect(await leftovers(shell)).toEqual([]);
 
     await shell.asTester(['gnome-extensions', 'enable', UUID]);
     await waitFor('caught up again', () => indicator(shell).catch(() => null), (i) => i?.count === '3');
@@ -315,9 +309,7 @@ describe('the shell log', () => {
   test('has no errors or warnings from the extension', async () => {
     await services.stop();
     await shell.stop();
-    const log = readFileSync(shell.log, 'utf8');
-    expect(log.split('\n').filter((line) => /terok|clearance/i.test(line) && /error|warning|critical/i.test(line)))
-      .toEqual([]);
+    expect(extensionLogProblems(shell.log)).toEqual([]);
   });
 });
 

@@ -1,8 +1,8 @@
 // The packed extension in a real headless GNOME Shell: it installs, loads ACTIVE, puts its indicator in the
 // panel with a working menu, owns its bus name, and disable() leaves nothing behind so enable() works again.
 import {afterAll, beforeAll, describe, expect, test} from '@jest/globals';
-import {readFileSync} from 'node:fs';
 import {startShell, UUID, type Shell} from './harness.js';
+import {extensionLogProblems, extensionState, INSTALLED_FILES, installedFiles, leftovers} from './support/extension-checks.js';
 import {menu, waitFor} from './support/shell-probes.js';
 
 const BUS_NAME = 'org.terok.Clearance.Shell';
@@ -16,17 +16,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await shell?.stop();
 });
-
-/** The extension's state once it is `expected`, or whatever it is after 3 s (enabling reacts to GSettings). */
-async function state(expected: string): Promise<string> {
-  let current = 'unknown';
-  for (let i = 0; i < 30; i++) {
-    current = /State: (\S+)/.exec(await shell.asTester(['gnome-extensions', 'info', UUID]))?.[1] ?? 'unknown';
-    if (current === expected) break;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  return current;
-}
 
 /** Whether the shell's connection owns our name (polled: owning and releasing are asynchronous). */
 async function ownsBusName(expected: boolean): Promise<boolean> {
@@ -45,21 +34,6 @@ async function ownsBusName(expected: boolean): Promise<boolean> {
   return !expected;
 }
 
-/** Texts and names of every actor on the stage that looks like ours (indicator, menu, labels). */
-function leftovers(): Promise<string[]> {
-  return shell.eval<string[]>(`
-    const found = [];
-    const {St} = imports.gi;
-    const walk = (actor) => {
-      const text = actor instanceof St.Label ? actor.text : '';
-      const name = actor.name ?? '', accessible = actor.accessible_name ?? '';
-      if (/clearance/i.test(text + ' ' + name + ' ' + accessible)) found.push(actor.toString() + ' ' + text);
-      for (const child of actor.get_children()) walk(child);
-    };
-    walk(global.stage);
-    return found;`);
-}
-
 /** With no hub in this session, the menu explains that the service is not running, once the first try failed. */
 const NOT_RUNNING_MENU = [['Clearance service not running', 'not running (no socket at /run/user/1000/terok-clearance.sock)'],
   [], ['Preferences…']];
@@ -73,11 +47,8 @@ async function openMenuByClick(): Promise<boolean> {
 
 describe('extension lifecycle in GNOME Shell', () => {
   test('installed from the zip by gnome-extensions, loads ACTIVE, indicator in the panel, bus name owned', async () => {
-    const installed = await shell.asTester(['find', `/home/tester/.local/share/gnome-shell/extensions/${UUID}`,
-      '-type', 'f', '-printf', '%P\\n']);
-    expect(installed.split('\n').filter(Boolean).sort()).toEqual(['extension.js', 'metadata.json', 'prefs.js',
-      'schemas/gschemas.compiled', 'schemas/org.gnome.shell.extensions.terok-clearance.gschema.xml', 'stylesheet.css']);
-    expect(await state('ACTIVE')).toBe('ACTIVE');
+    expect(await installedFiles(shell)).toEqual(INSTALLED_FILES);
+    expect(await extensionState(shell, 'ACTIVE')).toBe('ACTIVE');
     expect(await shell.eval(`return ${indicator}?.mapped ?? 'missing';`)).toBe(true);
     expect(await ownsBusName(true)).toBe(true);
   });
@@ -92,13 +63,13 @@ describe('extension lifecycle in GNOME Shell', () => {
 
   test('disable leaves nothing behind; enable again works', async () => {
     await shell.asTester(['gnome-extensions', 'disable', UUID]);
-    expect(await state('INACTIVE')).toBe('INACTIVE');
+    expect(await extensionState(shell, 'INACTIVE')).toBe('INACTIVE');
     expect(await shell.eval(`return ${indicator} === undefined;`)).toBe(true);
-    expect(await leftovers()).toEqual([]);
+    expect(await leftovers(shell)).toEqual([]);
     expect(await ownsBusName(false)).toBe(false);
 
     await shell.asTester(['gnome-extensions', 'enable', UUID]);
-    expect(await state('ACTIVE')).toBe('ACTIVE');
+    expect(await extensionState(shell, 'ACTIVE')).toBe('ACTIVE');
     expect(await ownsBusName(true)).toBe(true);
     expect(await openMenuByClick()).toBe(true);
     expect(await notRunningMenu()).toEqual(NOT_RUNNING_MENU);
@@ -122,8 +93,6 @@ describe('extension lifecycle in GNOME Shell', () => {
 
   test('the shell logged no errors from the extension', async () => {
     await shell.stop();
-    const log = readFileSync(shell.log, 'utf8');
-    expect(log.split('\n').filter((line) => /terok|clearance/i.test(line) && /error|warning|critical/i.test(line)))
-      .toEqual([]);
+    expect(extensionLogProblems(shell.log)).toEqual([]);
   });
 });

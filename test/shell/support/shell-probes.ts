@@ -20,6 +20,11 @@ export const FIND = `
     : actor.get_children().flatMap((child) => child.visible ? texts(child) : []);
 `;
 
+/** An expression for the first actor on the stage named `name`, for `shell.clickActor`. */
+export function actorNamed(name: string): string {
+  return `(() => { ${FIND} return find(${JSON.stringify(name)}); })()`;
+}
+
 export interface BannerState {
   visible: boolean;
   /** Label texts of the prompt card, in order (buttons included). */

@@ -64,7 +64,10 @@ export function copyDossier(dossier: Record<string, string>): Record<string, str
 }
 
 export function setDossierEntry(target: Record<string, string>, key: string, value: string): void {
-  Object.defineProperty(target, key, {value, enumerable: true, writable: true, configurable: true});
+  // A plain store unless the key is inherited (`__proto__` is a setter on Object.prototype; an inherited read-only
+  // property would refuse the store): defineProperty is several times slower, and so is serialising its result.
+  if (key in target) Object.defineProperty(target, key, {value, enumerable: true, writable: true, configurable: true});
+  else target[key] = value;
 }
 
 const STRING_FIELDS = ['type', 'container', 'request_id', 'dest', 'domain', 'action', 'reason'] as const;

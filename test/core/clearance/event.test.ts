@@ -47,6 +47,20 @@ describe('makeEvent', () => {
     expect(JSON.stringify(event.dossier)).toBe('{"__proto__":"x","name":"n"}');
     expect(copyDossier(dossier)).toEqual(dossier);
   });
+
+  test('property: a copied dossier has exactly the same own keys, in order, Object.prototype names included', () => {
+    const names = Object.getOwnPropertyNames(Object.prototype);
+    const key = fc.oneof(fc.constantFrom(...names), fc.string());
+    fc.assert(fc.property(fc.uniqueArray(fc.tuple(key, fc.string()), {selector: ([k]) => k}), (entries) => {
+      const dossier: Record<string, string> = {};
+      for (const [k, v] of entries) Object.defineProperty(dossier, k, {value: v, enumerable: true, writable: true, configurable: true});
+      const copy = copyDossier(dossier);
+      expect(Object.entries(copy)).toEqual(Object.entries(dossier));
+      expect(Object.getPrototypeOf(copy)).toBe(Object.prototype);
+      expect(JSON.parse(JSON.stringify(copy))).toEqual(JSON.parse(JSON.stringify(dossier)));
+    }));
+    expect(Object.getOwnPropertyNames(Object.prototype)).toEqual(names);
+  });
 });
 
 describe('isClearanceEvent', () => {

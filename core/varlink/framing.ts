@@ -72,8 +72,6 @@ const encoder = new TextEncoder();
 
 /** One message as bytes on the wire: its JSON text and the terminating NUL. */
 export function encodeFrame(message: object): Uint8Array {
-  const body = encoder.encode(JSON.stringify(message));
-  const out = new Uint8Array(body.length + 1);
-  out.set(body);
-  return out;
+  // Encoded in one piece, not copied after: JSON text never holds a raw NUL (JSON.stringify escapes U+0000).
+  return encoder.encode(`${JSON.stringify(message)}\0`);
 }

@@ -69,3 +69,13 @@ describe('FrameDecoder', () => {
       }));
   });
 });
+
+describe('encodeFrame', () => {
+  test('property: the UTF-8 of the JSON text, then one NUL and no other (an escaped U+0000 included)', () => {
+    fc.assert(fc.property(fc.jsonValue().map((v) => ({v, nul: 'a\u0000b'})), (message) => {
+      const wire = encodeFrame(message);
+      expect(wire.indexOf(0)).toBe(wire.length - 1);
+      expect(text(wire.subarray(0, -1))).toBe(JSON.stringify(message));
+    }));
+  });
+});

@@ -29,6 +29,8 @@ export class LiveBindings {
   private order: Binding[] = [];
   private head = 0;
   private seq = 0;
+  // Live bindings by container, then target, so a verdict finds the others it answers without a scan.
+  private readonly byTarget = new Map<string, Map<string, Set<Binding>>>();
 
   constructor(
     private readonly limits: BindingLimits = DEFAULT_BINDING_LIMITS,
@@ -41,8 +43,9 @@ export class LiveBindings {
 
   /** Binds a connection_blocked event; a re-used request id replaces (and refreshes) the old binding. */
   add(event: ClearanceEvent, now: number): void {
+    this.take(event.request_id);
     const binding = {event, at: now, seq: this.seq++};
-    this.byId.set(event.request_id, binding);
+    this.bind(binding);
     this.order.push(binding);
     this.expire(now);
     while (this.byId.size > this.limits.maxBindings) this.onEvict(this.evictOldest(), 'cap');
@@ -59,7 +62,7 @@ export class LiveBindings {
   /** Removes and returns the binding for `requestId`, if live. */
   take(requestId: string): Binding | undefined {
     const b = this.byId.get(requestId);
-    if (b) this.byId.delete(requestId);
+    if (b) this.unbind(b);
     return b;
   }
 
@@ -69,7 +72,7 @@ export class LiveBindings {
    */
   restore(binding: Binding): void {
     if (this.byId.has(binding.event.request_id)) return;
-    this.byId.set(binding.event.request_id, binding);
+    this.bind(binding);
     // Its entry is usually still in `order` (live again now); if it was skipped or compacted away, it goes back
     // at its place by seq.
     let lo = this.head;
@@ -85,10 +88,11 @@ export class LiveBindings {
   /** Drops every binding of a container (shield down/disengaged, container exited). Returns how many. */
   purge(container: string): number {
     let n = 0;
-    for (const [id, b] of this.byId) {
-      if (b.event.container !== container) continue;
-      this.byId.delete(id);
-      n++;
+    for (const group of this.byTarget.get(container)?.values() ?? []) {
+      for (const b of group) {
+        this.unbind(b);
+        n++;
+      }
     }
     this.compact();
     return n;
@@ -96,7 +100,8 @@ export class LiveBindings {
 
   /** The live bindings of `container` whose target is `target`, oldest first. */
   sameTarget(container: string, target: string): ClearanceEvent[] {
-    return this.pending().filter((e) => e.container === container && bindingTarget(e) === target);
+    const group = this.byTarget.get(container)?.get(target);
+    return group ? [...group].sort((a, b) => a.seq - b.seq).map((b) => b.event) : [];
   }
 
   /** Every live binding's event, oldest first. */
@@ -107,6 +112,26 @@ export class LiveBindings {
       if (this.isLive(b)) events.push(b.event);
     }
     return events;
+  }
+
+  private bind(b: Binding): void {
+    this.byId.set(b.event.request_id, b);
+    let targets = this.byTarget.get(b.event.container);
+    if (!targets) this.byTarget.set(b.event.container, targets = new Map());
+    const target = bindingTarget(b.event);
+    let group = targets.get(target);
+    if (!group) targets.set(target, group = new Set());
+    group.add(b);
+  }
+
+  private unbind(b: Binding): void {
+    this.byId.delete(b.event.request_id);
+    const targets = this.byTarget.get(b.event.container)!;
+    const target = bindingTarget(b.event);
+    const group = targets.get(target)!;
+    group.delete(b);
+    // Emptied groups go, so targets that come and go cannot pile up.
+    if (group.size === 0 && targets.delete(target) && targets.size === 0) this.byTarget.delete(b.event.container);
   }
 
   private isLive(b: Binding): boolean {
@@ -125,7 +150,7 @@ export class LiveBindings {
 
   private evictOldest(): ClearanceEvent {
     const b = this.oldest()!;
-    this.byId.delete(b.event.request_id);
+    this.unbind(b);
     this.head++;
     return b.event;
   }

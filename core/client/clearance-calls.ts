@@ -19,9 +19,13 @@ export const SUBSCRIBE = `${CLEARANCE_INTERFACE}.Subscribe`;
 const VERDICT = `${CLEARANCE_INTERFACE}.Verdict`;
 const PENDING = `${CLEARANCE_INTERFACE}.Pending`;
 const VERDICT_CONTAINER = `${CLEARANCE_INTERFACE}.VerdictContainer`;
+const CONTAINER_IDENTITY = `${CLEARANCE_INTERFACE}.ContainerIdentity`;
 
-/** Pending is quick; a verdict waits for the shield (the helper gives it 10 s), a container verdict once per target. */
+/**
+ * Pending is quick (and so is ContainerIdentity: the hub gives its helper 3 s; the margin matters, because a
+ * timeout closes the call connection); a verdict waits for the shield (the helper gives it 10 s), a container verdict once per target. */
 const PENDING_TIMEOUT_MS = 10_000;
+const IDENTITY_TIMEOUT_MS = 10_000;
 const VERDICT_TIMEOUT_MS = 30_000;
 const CONTAINER_VERDICT_TIMEOUT_MS = 120_000;
 
@@ -82,6 +86,19 @@ export async function fetchPending(client: VarlinkCaller, onInvalid: InvalidRepo
     else onInvalid(`malformed pending event skipped: ${preview(event)}`);
   }
   return events;
+}
+
+/**
+ * The hub's name for a container ("" when it knows none, or on any failure: a name is never worth an error), or
+ * null when the hub has no ContainerIdentity (an older or Python hub).
+ */
+export async function fetchContainerIdentity(client: VarlinkCaller, container: string): Promise<string | null> {
+  try {
+    const {identity} = await client.call(CONTAINER_IDENTITY, {container}, {timeoutMs: IDENTITY_TIMEOUT_MS});
+    return typeof identity === 'string' ? identity : '';
+  } catch (e) {
+    return isNotFound(e) ? null : '';
+  }
 }
 
 export async function sendVerdict(

@@ -12,7 +12,7 @@ import type {VerdictAction} from '../clearance/verdict.js';
 import type {JsonObject} from '../varlink/message.js';
 import {Backoff} from './backoff.js';
 import {
-  fetchPending, sendVerdict, sendVerdictContainer, subscribedEvent, SUBSCRIBE,
+  fetchContainerIdentity, fetchPending, sendVerdict, sendVerdictContainer, subscribedEvent, SUBSCRIBE,
   type ContainerOutcome, type VarlinkCaller, type VerdictOutcome,
 } from './clearance-calls.js';
 import type {Scheduler} from './scheduler.js';
@@ -76,6 +76,8 @@ export interface HubCapabilities {
   readonly pending: boolean | null;
   /** null until the first container verdict on this connection has tried it. */
   readonly verdictContainer: boolean | null;
+  /** null until the first identity lookup on this connection has tried it. */
+  readonly containerIdentity: boolean | null;
 }
 
 export interface HubConnectionOptions {
@@ -94,7 +96,7 @@ export const STABLE_CONNECTION_MS = 5000;
 
 export class HubConnection {
   #state: HubState = CONNECTING;
-  #capabilities: HubCapabilities = {pending: null, verdictContainer: null};
+  #capabilities: HubCapabilities = {pending: null, verdictContainer: null, containerIdentity: null};
   #stream: HubPeer | null = null;
   #rpc: HubPeer | null = null;
   #cancelRetry: (() => void) | null = null;
@@ -170,6 +172,22 @@ export class HubConnection {
     return outcome;
   }
 
+  /**
+   * The hub's name for `container`, "" when it has none, is not connected, or has no ContainerIdentity (an older or
+   * Python hub: remembered per connection, so such a hub is asked once).
+   */
+  async containerIdentity(container: string): Promise<string> {
+    if (this.#capabilities.containerIdentity === false) return '';
+    const rpc = this.#connectedRpc();
+    if (!rpc) return '';
+    const generation = this.#generation;
+    const identity = await fetchContainerIdentity(rpc, container);
+    if (generation === this.#generation && this.#capabilities.containerIdentity === null) {
+      this.#capabilities = {...this.#capabilities, containerIdentity: identity !== null};
+    }
+    return identity ?? '';
+  }
+
   async #attempt(): Promise<void> {
     const generation = ++this.#generation;
     this.#attempting = true;
@@ -198,7 +216,7 @@ export class HubConnection {
     }
     this.#stream = stream;
     this.#rpc = rpc;
-    this.#capabilities = {pending: null, verdictContainer: null};
+    this.#capabilities = {pending: null, verdictContainer: null, containerIdentity: null};
     void rpc.closed.then(() => this.#lost(generation, 'the hub closed the connection'));
 
     // Subscribe goes out first, so nothing emitted while Pending is answered falls between the two. Events that

@@ -56,7 +56,13 @@ export interface VerdictRoutes {
   verdictContainer(origin: string, container: string, action: VerdictAction): Promise<ContainerOutcome>;
 }
 
-export class HubSet implements VerdictRoutes {
+/** Identity lookups routed by origin (hub-identity.ts). */
+export interface IdentityRoutes {
+  /** The hub's name for a container it emitted events of; "" when it has none or is gone. */
+  containerIdentity(origin: string, container: string): Promise<string>;
+}
+
+export class HubSet implements VerdictRoutes, IdentityRoutes {
   readonly #hubs = new Map<string, {socket: HubSocket; connection: HubConnection}>();
   readonly #discovery: Discovery;
   /** Paths kept in the set while their socket is absent: the session hub and the configured sockets. */
@@ -118,6 +124,10 @@ export class HubSet implements VerdictRoutes {
     const entry = this.#hubs.get(origin);
     if (!entry) return Promise.resolve({kind: 'unreachable', detail: `hub ${origin} is gone`});
     return entry.connection.verdictContainer(container, action);
+  }
+
+  containerIdentity(origin: string, container: string): Promise<string> {
+    return this.#hubs.get(origin)?.connection.containerIdentity(container) ?? Promise.resolve('');
   }
 
   async close(): Promise<void> {

@@ -2,12 +2,13 @@
 // fallback) sits on. Events and snapshots go into the model tagged with their hub; a hub that goes away takes its
 // requests with it (its bindings are gone: a restarted hub starts empty, and what it still holds comes back through
 // its snapshot); verdicts go to the hub that emitted the request, and their outcomes settle the model. An identity
-// source, when given, names containers whose events carry no dossier identity (identity-feed.ts).
+// source, when given, names containers whose events carry no dossier identity (identity-feed.ts): one of the
+// client's own, or one made from the hubs (hub-identity.ts).
 import type {ClearanceEvent} from '../clearance/event.js';
 import {PromptModel, type PromptChange, type PromptModelOptions, type VerdictRequest} from '../clearance/prompts.js';
 import type {VerdictAction} from '../clearance/verdict.js';
 import type {VerdictOutcome} from './clearance-calls.js';
-import type {HubSetListener, HubView, VerdictRoutes} from './hub-set.js';
+import type {HubSetListener, HubView, IdentityRoutes, VerdictRoutes} from './hub-set.js';
 import {IdentityFeed, type IdentitySource} from './identity-feed.js';
 
 export interface PromptSessionListener {
@@ -15,16 +16,19 @@ export interface PromptSessionListener {
   hub(hub: HubView, what: 'added' | 'removed' | 'state'): void;
 }
 
-export interface PromptSessionOptions {
+export interface PromptSessionOptions<H extends Hubs> {
   /** Wall-clock milliseconds (what prompts show as "since HH:MM:SS"). */
   now: () => number;
   model?: PromptModelOptions;
-  /** Names containers the wire does not name (on Node: podman and the task metadata). */
-  identity?: IdentitySource;
+  /**
+   * Names containers the wire does not name: a source of the client's own (on Node: podman and the task metadata),
+   * or one built on the hub set once it exists (hubIdentity: the hubs ask their verdict helpers).
+   */
+  identity?: IdentitySource | ((hubs: H) => IdentitySource);
 }
 
 /** What the session needs of a hub set (core's HubSet is one). */
-export interface Hubs extends VerdictRoutes {
+export interface Hubs extends VerdictRoutes, IdentityRoutes {
   start(): void;
   close(): Promise<void>;
 }
@@ -37,12 +41,10 @@ export class PromptSession<H extends Hubs> {
 
   /** `hubs` builds the hub set (the edge's) around the listener this session feeds it. */
   constructor(private readonly listener: PromptSessionListener, hubs: (listener: HubSetListener) => H,
-    options: PromptSessionOptions) {
+    options: PromptSessionOptions<H>) {
     this.model = new PromptModel(options.model);
     this.#now = options.now;
-    this.#identity = options.identity
-      ? new IdentityFeed(options.identity, (container, label) => this.#emit(this.model.setIdentity(container, label)))
-      : null;
+    // The hub set's callbacks run only after start(), by which time the feed below exists.
     this.hubs = hubs({
       hubAdded: (hub) => listener.hub(hub, 'added'),
       hubRemoved: (hub) => {
@@ -56,13 +58,17 @@ export class PromptSession<H extends Hubs> {
       snapshot: (hub, pending) => {
         if (!pending) return;
         this.#emit(this.model.loadSnapshot(pending, this.#now(), hub.id));
-        for (const event of pending) this.#identity?.observe(event);
+        for (const event of pending) this.#identity?.observe(event, hub.id);
       },
       event: (hub, event: ClearanceEvent) => {
         this.#emit(this.model.apply(event, this.#now(), hub.id));
-        this.#identity?.observe(event);
+        this.#identity?.observe(event, hub.id);
       },
     });
+    const source = typeof options.identity === 'function' ? options.identity(this.hubs) : options.identity;
+    this.#identity = source
+      ? new IdentityFeed(source, (container, label) => this.#emit(this.model.setIdentity(container, label)))
+      : null;
   }
 
   start(): void {
@@ -84,7 +90,7 @@ export class PromptSession<H extends Hubs> {
     const request = this.model.beginVerdict(key, action);
     if (!request) return null;
     // The result line names the container: re-read its name while the verdict is on its way (a renamed task).
-    this.#identity?.refresh(request.container);
+    this.#identity?.refresh(request.container, request.origin);
     return this.#send(request);
   }
 
@@ -95,7 +101,7 @@ export class PromptSession<H extends Hubs> {
   answerContainer(container: string, action: VerdictAction): {count: number; done: Promise<void>} | null {
     const requests = this.model.beginContainerVerdict(container, action);
     if (requests.length === 0) return null;
-    this.#identity?.refresh(container);
+    this.#identity?.refresh(container, requests[0]!.origin);
     const byOrigin = new Map<string, VerdictRequest[]>();
     for (const r of requests) byOrigin.set(r.origin, [...(byOrigin.get(r.origin) ?? []), r]);
     const done = Promise.all([...byOrigin].map(([origin, group]) => this.#sendContainer(origin, container, action, group)));

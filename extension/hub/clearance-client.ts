@@ -1,10 +1,12 @@
 // The extension's client of every hub: core's prompt session and hub set (reconnects with back-off, Pending
 // catch-up, merge of all hubs into one prompt model) on the Gio transport and discovery, with timers, sockets and
-// monitors owned by the lifetime. The configured sockets come from GSettings and follow its changes.
+// monitors owned by the lifetime. The configured sockets come from GSettings and follow its changes. Containers
+// whose events carry no dossier are named by the hubs (ContainerIdentity): the extension runs no podman itself.
 import Gio from 'gi://Gio';
 import GLib from 'gi://GLib';
 import type {ClearanceEvent} from '../../core/clearance/event.js';
 import {HubConnection} from '../../core/client/hub-connection.js';
+import {hubIdentity} from '../../core/client/hub-identity.js';
 import {HubSet, type HubSetListener, type HubView} from '../../core/client/hub-set.js';
 import {sessionHub} from '../../core/client/hub-sockets.js';
 import {PromptSession, type PromptSessionListener} from '../../core/client/prompt-session.js';
@@ -46,7 +48,7 @@ export function createClearanceClient(lifetime: Lifetime, settings: Gio.Settings
     session: sessionHub(runtime),
     discovery: (found) => (discovery = new GioDiscovery(found, {runtimeDir: runtime, scheduler})),
     connection: (socket, hub) => new HubConnection(socket.path, hub, {transport, scheduler, log}),
-  }), {now: Date.now});
+  }), {now: Date.now, identity: hubIdentity});
 
   const configure = (): void => {
     const paths = settings.get_strv('extra-sockets').filter((path) => path.startsWith('/'));

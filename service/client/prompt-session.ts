@@ -1,8 +1,9 @@
 // The prompt session (core/client/prompt-session.ts) over Node's hub set.
 import {PromptSession as CorePromptSession, type PromptSessionListener} from '../../core/client/prompt-session.js';
 import type {PromptModelOptions} from '../../core/clearance/prompts.js';
+import {hubIdentity} from '../../core/client/hub-identity.js';
 import type {IdentitySource} from '../../core/client/identity-feed.js';
-import {identityResolverFromEnv} from '../identity/identity-config.js';
+import {identityResolverFromEnv, podmanCommand} from '../identity/identity-config.js';
 import {HubSet, type HubSetOptions} from './hub-set.js';
 
 export type {PromptSessionListener} from '../../core/client/prompt-session.js';
@@ -10,13 +11,17 @@ export type {PromptSessionListener} from '../../core/client/prompt-session.js';
 export interface PromptSessionOptions extends HubSetOptions {
   now?: () => number;
   model?: PromptModelOptions;
-  /** Who containers are when the wire does not say; default: podman when on PATH (identity-config.ts); null: none. */
+  /**
+   * Who containers are when the wire does not say; null: nobody asked. Default: podman here when it is on PATH or
+   * named (identity-config.ts), it answers at once; else the hubs, which ask their verdict helpers (hub-identity.ts).
+   */
   identity?: IdentitySource | null;
 }
 
 export class PromptSession extends CorePromptSession<HubSet> {
   constructor(listener: PromptSessionListener, options: PromptSessionOptions = {}) {
-    const identity = options.identity === undefined ? identityResolverFromEnv() : options.identity;
+    const identity = options.identity !== undefined ? options.identity
+      : podmanCommand() ? identityResolverFromEnv() : hubIdentity;
     super(listener, (hubs) => new HubSet(hubs, options), {
       now: options.now ?? Date.now, model: options.model, ...(identity ? {identity} : {}),
     });

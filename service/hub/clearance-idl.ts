@@ -40,6 +40,13 @@ method Pending() -> (events: []ClearanceEvent)
 # Not part of the original interface.
 method VerdictContainer(container: string, action: string) -> (results: []TargetVerdict)
 
+# Who a container is when its events carry no dossier naming it (lifecycle events, older shields, standalone
+# containers): the label a dossier would give (project/task and the task's name for a terok task, else the
+# container's name), as the verdict helper finds out from podman and the task's metadata file, each part sanitised
+# like a reader's strings. "" when nothing better than the id is known, for a container this hub has no events of,
+# and when the helper is down or does not answer within 3 s. Never an error. Not part of the original interface.
+method ContainerIdentity(container: string) -> (identity: string)
+
 error UnknownRequest (request_id: string)
 error VerdictTupleMismatch (expected_container: string, expected_dest: string, got_container: string, got_dest: string)
 error InvalidAction (action: string)

@@ -21,5 +21,6 @@ export function serveClearance(server: VarlinkServer, hub: ClearanceHub): void {
     Verdict: ({parameters: p}) => hub.verdict(str(p.container), str(p.request_id), str(p.dest), str(p.action)),
     Pending: () => ({events: hub.pending()}),
     VerdictContainer: ({parameters: p}) => hub.verdictContainer(str(p.container), str(p.action)),
+    ContainerIdentity: ({parameters: p}) => hub.containerIdentity(str(p.container)),
   });
 }

@@ -41,6 +41,7 @@ export async function startHubService(options: HubServiceOptions): Promise<Runni
   const hub = new ClearanceHub(verdicts, {
     ...(options.limits ? {limits: options.limits} : {}),
     ...(options.queueDepth ? {queueDepth: options.queueDepth} : {}),
+    identify: (container) => verdicts.identify(container),
     onEvict: (event, why) => evictions.note('warning',
       `evicted pending request ${event.request_id} of ${event.container} (${why === 'cap' ? 'too many pending' : 'too old'})`),
   });

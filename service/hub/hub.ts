@@ -1,6 +1,8 @@
 // The hub's logic: events in (from the ingester), events out (to subscribers), verdicts through (to the helper).
 // It is the only authority on what is pending: every verdict must match a live binding of an emitted request.
 import {makeEvent, type ClearanceEvent} from '../../core/clearance/event.js';
+import {dossierIdentity} from '../../core/clearance/identity.js';
+import {sanitiseDossier} from '../../core/clearance/sanitise.js';
 import {
   bindingTarget, INVALID_ACTION, isVerdictAction, SHIELD_CLI_FAILED, UNKNOWN_REQUEST, VERDICT_TUPLE_MISMATCH,
   type VerdictAction,
@@ -21,7 +23,15 @@ export interface HubOptions {
   now?: () => number;
   /** Told about bindings evicted by the cap or the age limit. */
   onEvict?: (event: ClearanceEvent, why: 'cap' | 'age') => void;
+  /**
+   * Who a container is, as the verdict helper finds out (a dossier: project, task, name, container_name); must not
+   * reject. Without it ContainerIdentity knows nothing.
+   */
+  identify?: (container: string) => Promise<Record<string, unknown>>;
 }
+
+/** Containers the hub remembers having had events of (ContainerIdentity answers only for those); oldest dropped. */
+export const MAX_SEEN_CONTAINERS = 4096;
 
 const PURGING = new Set(['shield_down', 'shield_disengaged', 'container_exited']);
 
@@ -31,9 +41,12 @@ export class ClearanceHub {
   private readonly now: () => number;
   // Bumped on every purge of a container, so a verdict that fails after a purge does not resurrect its binding.
   private readonly purges = new Map<string, number>();
+  private readonly seen = new Set<string>();
+  private readonly identify: HubOptions['identify'];
 
   constructor(private readonly applier: VerdictApplier, options: HubOptions = {}) {
     this.now = options.now ?? Date.now;
+    this.identify = options.identify;
     this.bindings = new LiveBindings(options.limits, options.onEvict);
     this.fanOut = new FanOut(options.queueDepth, this.now);
   }
@@ -48,6 +61,10 @@ export class ClearanceHub {
 
   /** An event from the ingester: update the bindings, then fan it out. */
   ingest(event: ClearanceEvent): void {
+    if (event.container !== '' && !this.seen.has(event.container)) {
+      this.seen.add(event.container);
+      if (this.seen.size > MAX_SEEN_CONTAINERS) this.seen.delete(this.seen.values().next().value!);
+    }
     if (event.type === 'connection_blocked' && event.request_id !== '') {
       this.bindings.add(event, this.now());
     } else if (PURGING.has(event.type)) {
@@ -70,6 +87,31 @@ export class ClearanceHub {
   pending(): ClearanceEvent[] {
     this.bindings.expire(this.now());
     return this.bindings.pending();
+  }
+
+  /**
+   * Who a container is, for UIs that cannot ask its engine themselves: the helper's dossier, sanitised like a
+   * reader's (it goes to UIs) and made into the label a dossier on the wire would give; "" when nothing is known.
+   * Only for containers this hub has had events of (among the last MAX_SEEN_CONTAINERS) or still holds a request
+   * of: the hub names what it reported, it is no oracle for every container on the host.
+   */
+  async containerIdentity(container: string): Promise<JsonObject> {
+    if (!this.identify || !this.hasSeen(container)) return {identity: ''};
+    let dossier: Record<string, string>;
+    try {
+      dossier = sanitiseDossier(await this.identify(container));
+    } catch {
+      dossier = {};
+    }
+    return {identity: dossierIdentity(dossier)};
+  }
+
+  private hasSeen(container: string): boolean {
+    if (container === '') return false;
+    if (this.seen.has(container)) return true;
+    // Dropped from `seen` by newer containers, but a request of it is still waiting.
+    this.bindings.expire(this.now());
+    return this.bindings.pending().some((e) => e.container === container);
   }
 
   async verdict(container: string, requestId: string, dest: string, action: string): Promise<JsonObject> {

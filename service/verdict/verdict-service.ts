@@ -1,7 +1,11 @@
 // The verdict helper (wire.md §3): org.terok.ClearanceVerdict1 on a varlink server, one shield run per Apply.
 // It is dumb on purpose — the hub did the matching — but it still refuses what can never be a valid apply, and
 // it answers every Apply with {ok, stderr}, so no failure of ours reaches the hub as anything but "not applied".
+// It also names containers for the hub (Identify): it runs the user's tools with the user's privileges, the
+// locked-down hub cannot run podman.
 import {isVerdictAction} from '../../core/clearance/verdict.js';
+import {identityResolverFromEnv} from '../identity/identity-config.js';
+import type {IdentityResolver} from '../identity/identity-resolver.js';
 import {logger, type Logger} from '../log.js';
 import {VarlinkServer, type ListenTarget} from '../varlink/server.js';
 import {URL, VENDOR, VERSION} from '../version.js';
@@ -12,6 +16,8 @@ export interface VerdictServiceOptions {
   /** An explicit path to terok-shield, or a stand-in's argv prefix; default `terok-shield` on PATH. */
   shieldCommand?: ShieldCommand;
   timeoutMs?: number;
+  /** Who containers are (Identify); default: podman when on PATH or named by TEROK_CLEARANCE_PODMAN. */
+  identity?: IdentityResolver;
   log?: Logger;
 }
 
@@ -30,6 +36,7 @@ export function serveVerdicts(server: VarlinkServer, options: VerdictServiceOpti
   const shieldName = typeof shield === 'string' ? shield : shield.join(' ');
   const timeoutMs = options.timeoutMs ?? SHIELD_TIMEOUT_MS;
   const log = options.log ?? logger('verdict');
+  const identity = options.identity ?? identityResolverFromEnv();
   server.addInterface(VERDICT_IDL, {
     // Parameters are checked against the IDL before this runs: all three are strings.
     Apply: async ({parameters: p}): Promise<{ok: boolean; stderr: string}> => {
@@ -51,6 +58,19 @@ export function serveVerdicts(server: VarlinkServer, options: VerdictServiceOpti
       if (result.ok) log.info(`applied ${what}`);
       else log.warning(`${shieldName} failed to apply ${what}: ${result.stderr}`);
       return result;
+    },
+    // The inspector refuses anything but a container name or id (so nothing reaches podman's argv as an option).
+    Identify: async ({parameters: p}): Promise<{dossier: Readonly<Record<string, string>>}> => {
+      const container = p.container as string;
+      try {
+        const {dossier, problems} = await identity.describe(container);
+        for (const problem of problems) log.debug(`identity of ${JSON.stringify(container)}: ${problem}`);
+        return {dossier};
+      } catch (e) {
+        // describe() does not reject; this keeps "never an error reply" even if that ever changes.
+        log.warning(`identity of ${JSON.stringify(container)}: ${(e as Error).message}`);
+        return {dossier: {}};
+      }
     },
   });
 }

@@ -9,6 +9,7 @@ import {join} from 'node:path';
 import type {ClearanceEvent} from '../../../core/clearance/event.js';
 import type {PromptChange} from '../../../core/clearance/prompts.js';
 import {HubConnection, type HubState} from '../../../service/client/hub-connection.js';
+import {hubIdentity} from '../../../core/client/hub-identity.js';
 import {PromptSession} from '../../../service/client/prompt-session.js';
 import {pythonPath} from '../support/peers.js';
 import {blocked, C1, C2, until} from './support/test-hub.js';
@@ -172,6 +173,30 @@ describe('a Python hub without our additions', () => {
       await session.answer(prompt.key, 'allow');
       await until(() => hub.verdicts.length === 1, 'verdict reported');
       expect(hub.verdicts).toEqual([[C2, `${C2}:9`, 'registry.example.net', 'allow']]);
+      expect(warnings).toEqual([]);
+    } finally {
+      await session.close();
+    }
+  });
+});
+
+describe('a Python hub without ContainerIdentity', () => {
+  test('names nothing: the prompt keeps the container id, no error, the hub is asked once per connection', async () => {
+    const hub = await startPythonHub();
+    const warnings: string[] = [];
+    const session = new PromptSession({changes: () => {}, hub: () => {}},
+      {runtimeDir: runtime, log: quietLog(warnings), identity: hubIdentity});
+    session.start();
+    try {
+      await until(() => hub.subscribers === 1, 'subscribed');
+      hub.emit(blocked(1, {dossier: {}}));
+      await until(() => session.model.prompts().length === 1, 'a prompt');
+      const connection = () => session.hubs.hubs()[0]!;
+      await until(() => connection().capabilities.containerIdentity === false, 'ContainerIdentity found missing');
+      hub.emit(blocked(2, {dossier: {}, domain: 'b.example'}));
+      await until(() => session.model.prompts().length === 2, 'a second prompt');
+      expect(session.model.prompts().map((p) => p.identity)).toEqual([C1, C1]);
+      expect(await session.hubs.containerIdentity(connection().id, C1)).toBe('');
       expect(warnings).toEqual([]);
     } finally {
       await session.close();

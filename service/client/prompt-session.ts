@@ -12,10 +12,10 @@ export interface PromptSessionOptions extends HubSetOptions {
   now?: () => number;
   model?: PromptModelOptions;
   /**
-   * Who containers are when the wire does not say; null: nobody asked. Default: podman here when it is on PATH or
+   * Who containers are when the wire does not say (a source, or hubIdentity); null: nobody asked. Default: podman here when it is on PATH or
    * named (identity-config.ts), it answers at once; else the hubs, which ask their verdict helpers (hub-identity.ts).
    */
-  identity?: IdentitySource | null;
+  identity?: IdentitySource | ((hubs: HubSet) => IdentitySource) | null;
 }
 
 export class PromptSession extends CorePromptSession<HubSet> {

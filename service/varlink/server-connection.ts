@@ -83,8 +83,8 @@ export class ServerConnection implements ReplyChannel {
   /** Writes an already encoded frame (JSON text and its NUL). */
   writeFrame(frame: Uint8Array): boolean {
     if (this.state === 'closed' || !this.socket.writable) return false;
-    this.coalesce();
     const belowHighWater = this.socket.write(frame);
+    this.coalesce();
     if (this.socket.writableLength > this.limits.maxQueuedOutputBytes) {
       this.log.warning(`connection ${this.connectionId}: peer is not reading, ${this.socket.writableLength} bytes ` +
         `queued (cap ${this.limits.maxQueuedOutputBytes}); closing it`);
@@ -95,9 +95,10 @@ export class ServerConnection implements ReplyChannel {
   }
 
   /**
-   * Frames written during one turn of the event loop leave together, in one writev(2): a hub fanning out a reader
-   * chunk of a few hundred events would otherwise make a system call per event per subscriber. The socket is
-   * uncorked on the next tick, so no frame waits for more than the code already running.
+   * After the first frame of a turn of the event loop has gone out (at once: a lone event waits for nothing), the
+   * rest of the turn's frames leave together, in one writev(2): a hub fanning out a reader chunk of a few hundred
+   * events would otherwise make a system call per event per subscriber. The socket is uncorked on the next tick,
+   * so no frame waits for more than the code already running.
    */
   private coalesce(): void {
     if (this.corked) return;

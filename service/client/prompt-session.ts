@@ -12,8 +12,9 @@ export interface PromptSessionOptions extends HubSetOptions {
   now?: () => number;
   model?: PromptModelOptions;
   /**
-   * Who containers are when the wire does not say (a source, or hubIdentity); null: nobody asked. Default: podman here when it is on PATH or
-   * named (identity-config.ts), it answers at once; else the hubs, which ask their verdict helpers (hub-identity.ts).
+   * Who containers are when the wire does not say (a source, or hubIdentity); null: nobody is asked. Default: podman
+   * here when it is on PATH or named (identity-config.ts); else the hubs, which ask their verdict helpers
+   * (hub-identity.ts), so a client that must not run podman (TEROK_CLEARANCE_PODMAN=off) still names containers.
    */
   identity?: IdentitySource | ((hubs: HubSet) => IdentitySource) | null;
 }

@@ -98,6 +98,11 @@ export class LiveBindings {
     return n;
   }
 
+  /** Whether any request of `container` is live. */
+  holds(container: string): boolean {
+    return this.byTarget.has(container);
+  }
+
   /** The live bindings of `container` whose target is `target`, oldest first. */
   sameTarget(container: string, target: string): ClearanceEvent[] {
     const group = this.byTarget.get(container)?.get(target);

@@ -111,7 +111,7 @@ export class ClearanceHub {
     if (this.seen.has(container)) return true;
     // Dropped from `seen` by newer containers, but a request of it is still waiting.
     this.bindings.expire(this.now());
-    return this.bindings.pending().some((e) => e.container === container);
+    return this.bindings.holds(container);
   }
 
   async verdict(container: string, requestId: string, dest: string, action: string): Promise<JsonObject> {

@@ -1,22 +1,24 @@
 // The hub measured from outside, as it runs: `node dist/service/cli.js serve` in its own process, the verdict
 // helper (`serve-verdict`, its shield a `#!/bin/sh\nexit 0` script) in another, subscribers in a third
-// (bench/hub-subscribers.ts), reader lines and Verdict calls from this one. Baselines come from the raw
-// unix-socket servers of bench/raw-socket.ts in a fourth process, so they cross processes as the hub's figures do;
-// rounds of a figure alternate with rounds of its baseline.
+// (bench/hub-subscribers.ts: all of a phase's 1, 10 or 100 subscribers in that one process), reader lines and
+// Verdict calls from this one. Baselines come from the raw unix-socket servers of bench/raw-socket.ts in a fourth
+// process, so they cross processes as the hub's figures do; a figure's rounds alternate with its baseline's.
 //
 // Latency clock: the writer stamps each line with process.hrtime (dossier SENT_NS, carried through to the event
 // untouched) just before writing it; the subscriber subtracts it from its own process.hrtime when the event comes
 // out of its stream. process.hrtime reads CLOCK_MONOTONIC, which is one clock for all processes of a host, so the
 // difference is a true one-way latency: the hub's read, parse, sanitise, fan-out and the subscriber's decode.
-// Lines are paced (one per PACE_MS) well above the time one event takes, so the figure is latency, not queueing;
-// its baseline is the raw echo paced the same way, since waking an idle process is part of both.
+// Lines are paced well above the time one event takes, so the figure is latency, not queueing; its baseline is a
+// raw echo round trip interleaved with the lines, since waking a process from idle is part of both.
 //
 // Throughput: bursts written as fast as the hub takes them (it paces the reader to subscribers that are behind),
 // timed from the first write to the moment the last of 10 frame-counting subscribers has every event.
 // Verdicts: one call at a time, each answering a fresh pending request; then the same with a stand-in helper that
-// answers without exec, and the shield's fork/exec timed alone. Memory: VmRSS of the hub from /proc before and
-// after a 1,000,000-line flood with one reading and one stuck subscriber; "before" comes after the phases above
-// (about 250,000 events), so the hub's heap has grown to its working size and the growth is what the flood keeps.
+// answers without exec (bench/no-exec-verdict-helper.ts), so the difference is the shield's fork/exec.
+// Memory: VmRSS of the hub from /proc before and after a 1,000,000-line flood with one reading and one stuck
+// subscriber; "before" comes after the phases above (about 250,000 events), so the hub's heap has grown to its
+// working size and the growth is what the flood keeps. Between full GCs the RSS rises and falls by tens of MB
+// (garbage not yet collected): the lows of each fifth of the flood show whether anything is kept.
 import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs';
 import net from 'node:net';
 import {tmpdir} from 'node:os';
@@ -26,16 +28,19 @@ import {encodeFrame} from '../core/varlink/framing.js';
 import {makeCall} from '../core/varlink/message.js';
 import {sessionPaths, type HubPaths} from '../service/paths.js';
 import {VarlinkClient} from '../service/varlink/client.js';
-import {runShield} from '../service/verdict/shield-exec.js';
 import {BenchProcess, waitForSocket} from './bench-process.js';
-import {Latencies, Rate, ROUND_BUDGET, timeBatches, timeEach} from './measure.js';
+import {Latencies, Rate, timeBatches, timeEach} from './measure.js';
 import {RawClient} from './raw-socket.js';
 import {CONTAINER, domainOf, pendingLine, PROBE_LINE, ReaderWriter, subscriberFrame} from './reader-lines.js';
 import type {Figure} from './report.js';
 
 const ROUNDS = 2;
-/** Gap between stamped lines, per subscriber count: several times what one event costs to fan out and decode. */
+/**
+ * Gap after each stamped line and after each baseline round trip, per subscriber count: several times what one
+ * event costs to fan out and decode.
+ */
 const PACE_MS: Record<number, number> = {1: 1, 10: 2, 100: 10};
+const LATENCY_BUDGET = {warmupMs: 200, durationMs: 1000};
 const BURST = 100_000;
 const FLOOD = 1_000_000;
 const STREAM_LENGTH = 1000;
@@ -46,7 +51,7 @@ const SETTLE_MS = 100;
 const MB = 1024;
 
 const ECHO = 'raw unix-socket echo round trip (other process)';
-const PACED_ECHO = 'raw unix-socket echo round trip, same pacing (other process)';
+const PACED_ECHO = 'raw unix-socket echo round trip, interleaved (other process)';
 const FRAMES = 'raw unix-socket frames/s (other process, 1 reader)';
 const SUBSCRIBE_FRAME = encodeFrame(makeCall('org.terok.Clearance1.Subscribe', {}, {more: true}));
 
@@ -144,33 +149,25 @@ async function stopRig(rig: Rig): Promise<void> {
 const ECHO_FRAME = subscriberFrame(1);
 const rawEcho = (rig: Rig, into: Latencies) => timeEach(() => rig.echo.exchange(ECHO_FRAME), into);
 
-/**
- * The raw echo under the pacing of the stamped lines, one round trip per `gapMs`: a process woken from idle
- * answers slower than one kept busy by back-to-back round trips, and the stamped lines meet idle processes too.
- */
-async function pacedEcho(rig: Rig, gapMs: number, into: Latencies): Promise<void> {
-  const micros: number[] = [];
-  const start = process.hrtime.bigint();
-  for (const end = Date.now() + ROUND_BUDGET.durationMs; Date.now() < end;) {
-    const sent = process.hrtime.bigint();
-    await rig.echo.exchange(ECHO_FRAME);
-    micros.push(Number(process.hrtime.bigint() - sent) / 1000);
-    await sleep(gapMs);
-  }
-  into.add(micros, Number(process.hrtime.bigint() - start) / 1e9);
-}
-
 function echoFigure(name: string, value: number, baseline: number, options: {paced?: boolean; target?: number} = {}): Figure {
   const {paced, target} = options;
   return {name, unit: 'µs', value, baseline, baselineName: paced ? PACED_ECHO : ECHO,
     ...(target !== undefined ? {target: {text: `≤ ${target}×`, met: value <= target * baseline}} : {})};
 }
 
-/** Stamped lines, one per `gapMs`, for `ms`; returns how many were written. */
-async function pacedLines(rig: Rig, gapMs: number, ms: number): Promise<number> {
+/**
+ * For `ms`: a stamped line, a gap, a raw echo round trip (timed into `echoes`), a gap, and again. Interleaved, so
+ * the line and its baseline meet the same machine: waking a process that sat idle for the gap costs both alike,
+ * and a busy moment of a shared machine falls on both. Returns how many lines were written.
+ */
+async function pacedLines(rig: Rig, gapMs: number, ms: number, echoes: number[]): Promise<number> {
   let lines = 0;
   for (const end = Date.now() + ms; Date.now() < end; lines++) {
     await rig.writer.write(pendingLine(rig.nextLine++, process.hrtime.bigint()));
+    await sleep(gapMs);
+    const sent = process.hrtime.bigint();
+    await rig.echo.exchange(ECHO_FRAME);
+    echoes.push(Number(process.hrtime.bigint() - sent) / 1000);
     await sleep(gapMs);
   }
   return lines;
@@ -184,23 +181,24 @@ async function latency(rig: Rig, subscriberCount: number): Promise<Figure[]> {
   let lost = 0;
   try {
     for (let round = 0; round < ROUNDS; round++) {
-      await pacedEcho(rig, gapMs, raw);
-      await pacedLines(rig, gapMs, ROUND_BUDGET.warmupMs);
+      await pacedLines(rig, gapMs, LATENCY_BUDGET.warmupMs, []);
       await sleep(SETTLE_MS);
       await subscribers.take();
+      const echoes: number[] = [];
       const start = process.hrtime.bigint();
-      const lines = await pacedLines(rig, gapMs, ROUND_BUDGET.durationMs);
+      const lines = await pacedLines(rig, gapMs, LATENCY_BUDGET.durationMs, echoes);
       const seconds = Number(process.hrtime.bigint() - start) / 1e9;
       await sleep(SETTLE_MS);
       const {latencies} = await subscribers.take();
       lost += lines * subscriberCount - latencies.length;
       hub.add(latencies, seconds);
+      raw.add(echoes, seconds);
     }
   } finally {
     await subscribers.stop();
   }
   if (lost !== 0) note(`${lost} stamped events did not reach a subscriber within ${SETTLE_MS} ms`);
-  const label = `${subscriberCount} subscriber${subscriberCount > 1 ? 's' : ''}, a line per ${gapMs} ms`;
+  const label = `${subscriberCount} subscriber${subscriberCount > 1 ? 's' : ''}, a line per ${2 * gapMs} ms`;
   return [
     echoFigure(`ingest→subscriber p50, ${label}`, hub.percentile(50), raw.percentile(50),
       {paced: true, ...(subscriberCount === 1 ? {target: 3} : {})}),
@@ -270,16 +268,10 @@ async function verdicts(rig: Rig): Promise<Figure[]> {
   const raw = new Latencies();
   const shielded = new Latencies();
   const unexec = new Latencies();
-  const exec = new Latencies();
-  const shield = join(rig.dir, 'shield');
   try {
     for (let round = 0; round < ROUNDS; round++) {
       await rawEcho(rig, raw);
       await verdictRound(rig, rpc, shielded);
-      await timeEach(async () => {
-        const result = await runShield(shield, 'allow', CONTAINER, domainOf(0));
-        if (!result.ok) throw new Error(`the instant shield failed: ${result.stderr}`);
-      }, exec);
     }
     // The same hub, its helper swapped for one that answers without exec (the hub reconnects on its own).
     await rig.verdictHelper.stop();
@@ -295,9 +287,9 @@ async function verdicts(rig: Rig): Promise<Figure[]> {
   return [
     echoFigure('Verdict round trip p50, instant shield', shielded.percentile(50), raw.percentile(50)),
     echoFigure('Verdict round trip p99, instant shield', shielded.percentile(99), raw.percentile(99)),
-    echoFigure('  of which shield fork/exec p50 (measured alone)', exec.percentile(50), raw.percentile(50)),
     echoFigure('Verdict round trip p50, helper without exec', unexec.percentile(50), raw.percentile(50)),
     echoFigure('Verdict round trip p99, helper without exec', unexec.percentile(99), raw.percentile(99)),
+    echoFigure('  the shield\'s fork/exec (difference of the p50s)', shielded.percentile(50) - unexec.percentile(50), raw.percentile(50)),
   ];
 }
 
@@ -334,31 +326,35 @@ async function flood(rig: Rig): Promise<Figure[]> {
     // Resets VmHWM to the current RSS (proc(5), clear_refs "5"), so the peak read afterwards is the flood's.
     writeFileSync(`/proc/${rig.hub.child.pid}/clear_refs`, '5');
     const reached = subscribers.reached(FLOOD, 120_000);
+    // RSS along the way, to tell a sawtooth (garbage awaiting a full GC) from growth (rising lows).
+    const samples: number[] = [];
+    const sampler = setInterval(() => samples.push(rig.hub.memoryKiB()), 50);
     const start = process.hrtime.bigint();
-    // RSS along the way: the hub reads in step with this writer (it is paced to the reading subscriber).
-    const along: string[] = [];
-    for (let written = 0; written < FLOOD; written += FLOOD / 5) {
-      await rig.writer.writeRange(rig.nextLine, rig.nextLine + FLOOD / 5);
-      rig.nextLine += FLOOD / 5;
-      along.push(`${((written + FLOOD / 5) / 1000).toLocaleString('en-US')}k ${(rig.hub.memoryKiB() / MB).toFixed(1)}`);
-    }
+    await rig.writer.writeRange(rig.nextLine, rig.nextLine + FLOOD);
+    rig.nextLine += FLOOD;
     const at = await reached;
+    clearInterval(sampler);
     const {counts} = await subscribers.take();
     const after = rig.hub.memoryKiB();
     const peak = rig.hub.memoryKiB('VmHWM');
     if (at === null) throw new Error(`the reading subscriber received ${counts[0]} of ${FLOOD} flood events`);
     const perSecond = FLOOD / (Number(at - start) / 1e9);
-    note(`flood RSS (MB): before ${(before / MB).toFixed(1)}, after lines written ${along.join(', ')}; `
-      + `after all delivered ${(after / MB).toFixed(1)}, peak ${(peak / MB).toFixed(1)}`);
+    const fifths = [0, 1, 2, 3, 4].map((i) => samples.slice(Math.floor(i * samples.length / 5), Math.floor((i + 1) * samples.length / 5)));
+    const range = (kib: number[]) => `${(Math.min(...kib) / MB).toFixed(0)}-${(Math.max(...kib) / MB).toFixed(0)}`;
+    note(`flood RSS (MB): before ${(before / MB).toFixed(1)}; low-high in each fifth of the flood ${fifths.map(range).join(', ')}; `
+      + `after ${(after / MB).toFixed(1)}, peak ${(peak / MB).toFixed(1)}`);
     const late = await stuck.unstick(300);
     note(`flood: the reading subscriber received ${counts[0]}; the stuck one, reading at last, got ${late.frames} events `
       + `(the others dropped oldest-first) and its connection is ${late.open ? 'still open' : 'closed'}`);
     const growth = (after - before) / MB;
+    const [firstLow, lastLow] = [fifths[0]!, fifths[4]!].map((kib) => Math.min(...kib) / MB) as [number, number];
     return [
       {name: 'hub RSS after a 1,000,000-line flood', unit: 'MB', value: after / MB, baseline: before / MB,
         baselineName: 'hub RSS before the flood', target: {text: 'growth < 50 MB', met: growth < 50}},
-      {name: 'hub peak RSS during the flood', unit: 'MB', value: peak / MB, baseline: before / MB,
-        baselineName: 'hub RSS before the flood', target: {text: 'growth < 50 MB', met: peak / MB - before / MB < 50}},
+      {name: 'hub RSS low in the last fifth of the flood', unit: 'MB', value: lastLow, baseline: firstLow,
+        baselineName: 'hub RSS low in the first fifth', target: {text: 'growth < 50 MB', met: lastLow - firstLow < 50}},
+      {name: 'hub peak RSS during the flood (VmHWM)', unit: 'MB', value: peak / MB, baseline: before / MB,
+        baselineName: 'hub RSS before the flood'},
       {name: 'flood lines/s (1 reading + 1 stuck subscriber)', unit: '/s', value: perSecond, baseline: rawFrames.perSecond,
         baselineName: FRAMES},
       {name: 'flood events received by the reading subscriber', unit: 'ev', value: counts[0]!, baseline: FLOOD,

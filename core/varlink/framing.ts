@@ -33,14 +33,14 @@ export class FrameDecoder {
     for (let end = chunk.indexOf(this.delimiter, start); end !== -1; end = chunk.indexOf(this.delimiter, start)) {
       const piece = chunk.subarray(start, end);
       this.check(this.partBytes + piece.length);
-      frames.push(this.parts.length === 0 ? piece.slice() : this.join(piece));
+      frames.push(this.parts.length === 0 ? new Uint8Array(piece) : this.join(piece));
       start = end + 1;
     }
     if (start < chunk.length) {
       const rest = chunk.subarray(start);
       this.check(this.partBytes + rest.length);
       // Copied: transports may reuse their read buffers.
-      this.parts.push(rest.slice());
+      this.parts.push(new Uint8Array(rest));
       this.partBytes += rest.length;
     }
     return frames;

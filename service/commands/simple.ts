@@ -2,7 +2,6 @@
 // with no hub: the shield's reader runs as our child and prints JSON lines, and a/d run terok-shield directly.
 import {existsSync, statSync} from 'node:fs';
 import {join, resolve} from 'node:path';
-import {clearLine, createInterface, cursorTo} from 'node:readline';
 import {CONTAINER_ID} from '../../core/client/hub-sockets.js';
 import {escapeTerminal} from '../../core/clearance/escape.js';
 import {EXIT} from '../exit-codes.js';
@@ -13,6 +12,7 @@ import {answeringHub, guardedHubs, refusal} from '../simple/hub-guard.js';
 import {ReaderProcess} from '../simple/reader-process.js';
 import {SimpleClearance} from '../simple/simple-clearance.js';
 import {paintFor} from '../terminal/paint.js';
+import {PromptLine} from '../terminal/prompt-line.js';
 import {DEFAULT_SHIELD_COMMAND} from '../verdict/shield-exec.js';
 import {parseCommandArgs, usageError} from './args.js';
 
@@ -98,44 +98,22 @@ interface Session {
 }
 
 async function interactive(session: Session): Promise<number> {
-  const out = process.stdout;
-  const tty = Boolean(process.stdin.isTTY && out.isTTY);
-  const rl = createInterface({input: process.stdin, output: out, terminal: tty, prompt: 'simple> '});
-  let inputOpen = true;
-  let outputOpen = true;
-  rl.on('close', () => (inputOpen = false));
-  const print = (lines: string[]) => {
-    if (lines.length === 0 || !outputOpen) return;
-    if (tty) {
-      cursorTo(out, 0);
-      clearLine(out, 0);
-    }
-    out.write(lines.join('\n') + '\n');
-    // Redrawn with what the operator had typed so far; never after input ended (that would resume stdin).
-    if (tty && inputOpen) rl.prompt(true);
-  };
-  const clearance = new SimpleClearance({
-    container: session.container, shield: session.shield, identity: session.identity, paint: paintFor(out), print,
-  });
-
   let stop!: (code: number) => void;
   const stopped = new Promise<number>((resolve) => (stop = resolve));
+  const promptLine = new PromptLine('simple> ', {
+    line: (line) => {
+      if (clearance.input(line) === 'quit') stop(EXIT.OK);
+    },
+    end: () => stop(EXIT.OK),
+  });
+  const print = (lines: string[]) => promptLine.print(lines);
+  const clearance = new SimpleClearance({
+    container: session.container, shield: session.shield, identity: session.identity, paint: paintFor(process.stdout), print,
+  });
+
   const onSignal = () => stop(EXIT.OK);
   // SIGHUP: the terminal went away; the reader must not outlive us.
   for (const signal of STOP_SIGNALS) process.once(signal, onSignal);
-  rl.on('SIGINT', onSignal); // Ctrl-C while readline owns the terminal
-  rl.on('close', onSignal); // end of input
-  // The terminal went away (EIO), or whoever read our output did (EPIPE): stop, and write nothing more.
-  const lost = () => {
-    outputOpen = false;
-    inputOpen = false;
-    stop(EXIT.OK);
-  };
-  rl.on('error', lost);
-  out.on('error', lost);
-  rl.on('line', (line) => {
-    if (clearance.input(line) === 'quit') stop(EXIT.OK);
-  });
 
   clearance.message('info', `terok-clearance simple: watching ${session.container} (a allow, d deny, l list, h help, q quit)`);
   const reader = ReaderProcess.start(session.readerArgv, {
@@ -157,7 +135,7 @@ async function interactive(session: Session): Promise<number> {
   const waiting = clearance.model.prompts().length;
   if (waiting > 0) clearance.message('info', `${waiting} request${waiting === 1 ? '' : 's'} left unanswered: still blocked`);
   clearance.close();
-  rl.close();
+  promptLine.close();
   process.off('exit', killReader);
   return code;
 }

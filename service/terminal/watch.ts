@@ -1,6 +1,5 @@
 // `terok-clearance watch`: every hub merged into one prompt list at the terminal, answered with short commands; or,
 // with --json, the raw event stream as JSON lines for scripts. Quitting answers nothing.
-import {clearLine, createInterface, cursorTo} from 'node:readline';
 import {escapeTerminal} from '../../core/clearance/escape.js';
 import type {VerdictAction} from '../../core/clearance/verdict.js';
 import {HubSet} from '../client/hub-set.js';
@@ -9,6 +8,7 @@ import {EXIT} from '../exit-codes.js';
 import {eventLine, hubStatusLine} from './event-json.js';
 import {parseOperatorCommand, type OperatorCommand} from './operator-command.js';
 import {paintFor} from './paint.js';
+import {PromptLine} from './prompt-line.js';
 import {WatchScreen} from './watch-screen.js';
 
 export const summary = 'follow every hub and answer blocked connections at a terminal prompt (--json: event stream)';
@@ -45,15 +45,15 @@ export async function run(args: string[]): Promise<number> {
   return args.includes('--json') ? streamJson() : interactive();
 }
 
-/** `stopped` resolves on SIGINT, SIGTERM or stop(). */
+/** `stopped` resolves on SIGINT, SIGTERM, SIGHUP or stop(). */
 function stopSignal(): {stopped: Promise<void>; stop(): void} {
   let stop!: () => void;
   const stopped = new Promise<void>((resolve) => (stop = resolve));
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  // SIGHUP: the terminal closed.
+  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+  for (const signal of signals) process.once(signal, stop);
   void stopped.then(() => {
-    process.off('SIGINT', stop);
-    process.off('SIGTERM', stop);
+    for (const signal of signals) process.off(signal, stop);
   });
   return {stopped, stop};
 }
@@ -81,25 +81,21 @@ async function streamJson(): Promise<number> {
 }
 
 async function interactive(): Promise<number> {
-  const out = process.stdout;
-  const tty = Boolean(process.stdin.isTTY && out.isTTY);
-  const rl = createInterface({input: process.stdin, output: out, terminal: tty, prompt: 'clearance> '});
-  let outputOpen = true;
-  const print = (lines: string[]) => {
-    if (lines.length === 0 || !outputOpen) return;
-    if (tty) {
-      // Above the prompt, which is then redrawn with what the operator had typed so far.
-      cursorTo(out, 0);
-      clearLine(out, 0);
-    }
-    out.write(lines.join('\n') + '\n');
-    if (tty) rl.prompt(true);
-  };
+  const {stopped, stop} = stopSignal();
+  const promptLine = new PromptLine('clearance> ', {
+    line: (line) => {
+      const command = parseOperatorCommand(line);
+      if (command.kind === 'quit') stop();
+      else print(respond(command));
+    },
+    end: stop,
+  });
+  const print = (lines: string[]) => promptLine.print(lines);
   const session = new PromptSession({
     changes: (changes) => print(screen.changes(changes)),
     hub: (hub, what) => print(screen.hub(hub, what)),
   });
-  const screen = new WatchScreen(session.model, {paint: paintFor(out)});
+  const screen = new WatchScreen(session.model, {paint: paintFor(process.stdout)});
   // Verdicts still on their way when the operator quits (or input ends) get their answer shown first.
   const inFlight = new Set<Promise<void>>();
   const track = (verdict: Promise<void>, what: string) => {
@@ -108,27 +104,10 @@ async function interactive(): Promise<number> {
     void settled.then(() => inFlight.delete(settled));
   };
 
-  const {stopped, stop} = stopSignal();
-  rl.on('close', stop); // end of input (Ctrl-D)
-  rl.on('SIGINT', stop); // Ctrl-C while readline owns the terminal
-  process.once('SIGHUP', stop); // the terminal closed
-  // The terminal went away (EIO) or whoever read our output did (EPIPE): stop, and write nothing more.
-  const lost = () => {
-    outputOpen = false;
-    stop();
-  };
-  rl.on('error', lost);
-  out.on('error', lost);
-  rl.on('line', (line) => {
-    const command = parseOperatorCommand(line);
-    if (command.kind === 'quit') stop();
-    else print(respond(command));
-  });
-
   print([screen.message('info', 'terok-clearance watch: a N allow, d N deny, A C / D C a whole container, l list, h help, q quit')]);
   session.start();
   await stopped;
-  rl.close();
+  promptLine.close();
   await Promise.all(inFlight);
   await session.close();
   return EXIT.OK;

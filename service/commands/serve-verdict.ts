@@ -1,12 +1,10 @@
 // `terok-clearance serve-verdict`: the verdict helper. Runs until SIGTERM/SIGINT, then closes its socket.
-import {EXIT} from '../exit-codes.js';
-import {logger} from '../log.js';
 import {containerPaths, sessionPaths} from '../paths.js';
 import {DEFAULT_SHIELD_COMMAND, SHIELD_TIMEOUT_MS} from '../verdict/shield-exec.js';
 import {startVerdictService} from '../verdict/verdict-service.js';
 import {listenFds} from '../varlink/socket-activation.js';
 import {parseCommandArgs, usageError} from './args.js';
-import {untilSignal} from './until-signal.js';
+import {serveUntilSignal} from './until-signal.js';
 
 const USAGE = `
 usage: terok-clearance serve-verdict [--container ID] [--shield PATH] [--timeout SECONDS]
@@ -37,18 +35,9 @@ export const serveVerdict = {
       return usageError('serve-verdict', (e as Error).message, USAGE);
     }
     const [inherited] = listenFds();
-    let running;
-    try {
-      running = await startVerdictService(inherited ? {fd: inherited.fd} : {path}, {
-        shieldCommand: v.shield ?? process.env.TEROK_SHIELD ?? DEFAULT_SHIELD_COMMAND,
-        ...(v.timeout ? {timeoutMs: Number(v.timeout) * 1000} : {}),
-      });
-    } catch (e) {
-      logger('verdict').error(`cannot start: ${(e as Error).message}`);
-      return EXIT.FAILED;
-    }
-    await untilSignal();
-    await running.close();
-    return EXIT.OK;
+    return serveUntilSignal('verdict', () => startVerdictService(inherited ? {fd: inherited.fd} : {path}, {
+      shieldCommand: v.shield ?? process.env.TEROK_SHIELD ?? DEFAULT_SHIELD_COMMAND,
+      ...(v.timeout ? {timeoutMs: Number(v.timeout) * 1000} : {}),
+    }));
   },
 };

@@ -1,11 +1,9 @@
 // `terok-clearance serve`: the hub. Runs until SIGTERM/SIGINT, then closes its sockets and exits 0.
 import {DEFAULT_BINDING_LIMITS} from '../hub/bindings.js';
 import {startHubService} from '../hub/hub-service.js';
-import {EXIT} from '../exit-codes.js';
-import {logger} from '../log.js';
 import {containerPaths, sessionPaths} from '../paths.js';
 import {parseCommandArgs, usageError} from './args.js';
-import {untilSignal} from './until-signal.js';
+import {serveUntilSignal} from './until-signal.js';
 
 const USAGE = `
 usage: terok-clearance serve [--container ID] [--max-pending N] [--max-pending-age SECONDS] [--queue-depth N]
@@ -51,15 +49,6 @@ export const serve = {
     } catch (e) {
       return usageError('serve', (e as Error).message, USAGE);
     }
-    let running;
-    try {
-      running = await startHubService(options);
-    } catch (e) {
-      logger('hub').error(`cannot start: ${(e as Error).message}`);
-      return EXIT.FAILED;
-    }
-    await untilSignal();
-    await running.close();
-    return EXIT.OK;
+    return serveUntilSignal('hub', () => startHubService(options));
   },
 };

@@ -23,7 +23,7 @@ const CONTAINER_IDENTITY = `${CLEARANCE_INTERFACE}.ContainerIdentity`;
 
 /**
  * Pending is quick (and so is ContainerIdentity: the hub gives its helper 3 s; the margin matters, because a
- * timeout closes the call connection); a verdict waits for the shield (the helper gives it 10 s), a container verdict once per target. */
+ * timeout closes the connection); a verdict waits for the shield (the helper gives it 10 s), a container verdict once per target. */
 const PENDING_TIMEOUT_MS = 10_000;
 const IDENTITY_TIMEOUT_MS = 10_000;
 const VERDICT_TIMEOUT_MS = 30_000;

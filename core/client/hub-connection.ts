@@ -1,5 +1,6 @@
-// A client of one hub: a connection for the Subscribe stream and one for calls (calls on a connection are answered
-// in order, so a call behind an endless stream would never be answered). It reconnects with back-off, catches up
+// A client of one hub: a connection for the Subscribe stream, one for calls, and one for identity lookups, opened on
+// the first (calls on a connection are answered in order: a call behind an endless stream would never be answered,
+// a verdict behind a lookup would wait for the hub's podman). It reconnects with back-off, catches up
 // through Pending after each connect when the hub offers it, and owns every connection and timer it makes: close()
 // ends them all. "Not running" is a normal state, reported once, not an error per retry. The sockets are the edge's
 // (Node's net, GJS's Gio): it passes a HubTransport.
@@ -99,6 +100,8 @@ export class HubConnection {
   #capabilities: HubCapabilities = {pending: null, verdictContainer: null, containerIdentity: null};
   #stream: HubPeer | null = null;
   #rpc: HubPeer | null = null;
+  /** The identity lookups' connection, opened by the first lookup (null when it failed to open). */
+  #identity: Promise<HubPeer | null> | null = null;
   #cancelRetry: (() => void) | null = null;
   /** Bumped by every attempt, loss and close: async steps of an older attempt see it and stop. */
   #generation = 0;
@@ -177,15 +180,30 @@ export class HubConnection {
    * Python hub: remembered per connection, so such a hub is asked once).
    */
   async containerIdentity(container: string): Promise<string> {
-    if (this.#capabilities.containerIdentity === false) return '';
-    const rpc = this.#connectedRpc();
-    if (!rpc) return '';
+    if (this.#capabilities.containerIdentity === false || this.#state.status !== 'connected') return '';
     const generation = this.#generation;
-    const identity = await fetchContainerIdentity(rpc, container);
+    const peer = await (this.#identity ??= this.#openIdentity());
+    if (!peer || generation !== this.#generation) return '';
+    const identity = await fetchContainerIdentity(peer, container);
     if (generation === this.#generation && this.#capabilities.containerIdentity === null) {
       this.#capabilities = {...this.#capabilities, containerIdentity: identity !== null};
     }
     return identity ?? '';
+  }
+
+  /** A connection that fails to open, or ends (a lookup that timed out closes it), is opened again by the next lookup. */
+  #openIdentity(): Promise<HubPeer | null> {
+    const forget = () => {
+      if (this.#identity === opening) this.#identity = null;
+    };
+    const opening = this.#transport.connect(this.path, this.#connectTimeoutMs).then((peer) => {
+      void peer.closed.then(forget);
+      return peer;
+    }, () => {
+      forget();
+      return null;
+    });
+    return opening;
   }
 
   async #attempt(): Promise<void> {
@@ -315,9 +333,17 @@ export class HubConnection {
 
   async #dropPeers(): Promise<void> {
     const peers = [this.#stream, this.#rpc].filter((p) => p !== null);
+    const identity = this.#identity;
     this.#stream = null;
     this.#rpc = null;
+    this.#identity = null;
     for (const peer of peers) peer.close();
+    // Still being opened, perhaps: closed once it is.
+    const identityPeer = await identity;
+    if (identityPeer) {
+      identityPeer.close();
+      peers.push(identityPeer);
+    }
     await Promise.all(peers.map((p) => p.closed));
   }
 }

@@ -1,10 +1,12 @@
 // HubConnection against the hub's own logic served on a real unix socket: catch-up, live events, verdicts, a hub
-// stopped and started again mid-stream, malformed events, back-off, and teardown. Reconnect delays run 50 times
-// faster than asked (the scheduler records what was asked), so the back-off sequence is checked without waiting it.
+// stopped and started again mid-stream, malformed events, identity lookups on a connection of their own, back-off,
+// and teardown. Reconnect delays run 50 times faster than asked (the scheduler records what was asked), so the
+// back-off sequence is checked without waiting it.
 import {afterEach, beforeEach, describe, expect, test} from '@jest/globals';
-import {mkdtempSync, rmSync} from 'node:fs';
+import {mkdirSync, mkdtempSync, rmSync} from 'node:fs';
+import {connect as netConnect, createServer, type Socket} from 'node:net';
 import {tmpdir} from 'node:os';
-import {join} from 'node:path';
+import {dirname, join} from 'node:path';
 import {makeEvent, type ClearanceEvent} from '../../../core/clearance/event.js';
 import {requireMore, VarlinkServer} from '../../../service/varlink/server.js';
 import {HubConnection, type HubState} from '../../../service/client/hub-connection.js';
@@ -258,6 +260,81 @@ describe('hub restarts and back-off', () => {
       detail: `hub ${path} unavailable: not running (no socket at ${path})`});
   });
 });
+
+describe('identity lookups', () => {
+  const task = {project: 'warp', task: 't42', name: 'build'};
+
+  test('a slow ContainerIdentity does not hold up a verdict: lookups have a connection of their own', async () => {
+    const asked: string[] = [];
+    hub = await startTestHub(path, {identify: async (container) => {
+      asked.push(container);
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      return task;
+    }});
+    hub.hub.ingest(blocked(1));
+    const r = recorder();
+    const c = connect(r);
+    await until(() => r.status === 'connected', 'connected');
+    expect(hub.server.connectionCount).toBe(2); // not opened before the first lookup
+    const lookup = c.containerIdentity(C1);
+    await until(() => asked.length === 1, 'the lookup reached the helper');
+    const started = Date.now();
+    expect(await c.verdict(C1, `${C1}:1`, 'registry.example.net', 'allow')).toEqual({kind: 'applied'});
+    expect(Date.now() - started).toBeLessThan(300);
+    expect(await lookup).toBe('warp/t42 · build');
+    expect(c.capabilities.containerIdentity).toBe(true);
+    expect(hub.server.connectionCount).toBe(3);
+    await c.close();
+    await until(() => hub!.server.connectionCount === 0, 'all three closed');
+  });
+
+  test('a broken identity connection is opened again by the next lookup; the hub stays connected', async () => {
+    const hubPath = join(dir, 'hub.sock');
+    hub = await startTestHub(hubPath, {identify: async () => task});
+    hub.hub.ingest(blocked(1));
+    const through = await relay(path, hubPath);
+    try {
+      const r = recorder();
+      const c = connect(r);
+      await until(() => r.status === 'connected', 'connected');
+      expect(await c.containerIdentity(C1)).toBe('warp/t42 · build');
+      expect(through.connections).toHaveLength(3);
+      through.connections[2]!.destroy();
+      await until(() => hub!.server.connectionCount === 2, 'the identity connection gone at the hub');
+      await new Promise((resolve) => setTimeout(resolve, 50)); // and at the client
+      expect(await c.containerIdentity(C1)).toBe('warp/t42 · build');
+      expect(through.connections).toHaveLength(4);
+      expect(r.states.map((s) => s.status)).toEqual(['connected']);
+      expect(await c.verdict(C1, `${C1}:1`, 'registry.example.net', 'allow')).toEqual({kind: 'applied'});
+    } finally {
+      await through.close();
+    }
+  });
+});
+
+/** A unix socket at `at` relaying each connection to `target`, so a test can break one connection of a client. */
+async function relay(at: string, target: string): Promise<{connections: Socket[]; close(): Promise<void>}> {
+  mkdirSync(dirname(at), {recursive: true});
+  const connections: Socket[] = [];
+  const server = createServer((client) => {
+    connections.push(client);
+    const upstream = netConnect(target);
+    const end = () => {
+      client.destroy();
+      upstream.destroy();
+    };
+    client.pipe(upstream).pipe(client);
+    for (const socket of [client, upstream]) socket.on('error', end).on('close', end);
+  });
+  await new Promise<void>((resolve) => server.listen(at, resolve));
+  return {
+    connections,
+    close: () => {
+      for (const socket of connections) socket.destroy();
+      return new Promise((resolve) => server.close(() => resolve()));
+    },
+  };
+}
 
 describe('teardown', () => {
   test('close() ends both connections and every timer; nothing is reported afterwards', async () => {

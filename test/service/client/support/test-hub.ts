@@ -4,7 +4,7 @@
 import {makeEvent, type ClearanceEvent} from '../../../../core/clearance/event.js';
 import type {VerdictAction} from '../../../../core/clearance/verdict.js';
 import {HUB_SERVER_LIMITS, serveClearance} from '../../../../service/hub/clearance-service.js';
-import {ClearanceHub, type VerdictApplier} from '../../../../service/hub/hub.js';
+import {ClearanceHub, type HubOptions, type VerdictApplier} from '../../../../service/hub/hub.js';
 import {VarlinkServer} from '../../../../service/varlink/server.js';
 
 export class RecordingShield implements VerdictApplier {
@@ -24,9 +24,9 @@ export interface TestHub {
   close(): Promise<void>;
 }
 
-export async function startTestHub(path: string): Promise<TestHub> {
+export async function startTestHub(path: string, options: HubOptions = {}): Promise<TestHub> {
   const shield = new RecordingShield();
-  const hub = new ClearanceHub(shield);
+  const hub = new ClearanceHub(shield, options);
   const server = new VarlinkServer({vendor: 'test', product: 'test hub', version: '0', url: '', ...HUB_SERVER_LIMITS});
   serveClearance(server, hub);
   await server.listen({path});

@@ -42,6 +42,10 @@ export class ClearanceHub {
   // Bumped on every purge of a container, so a verdict that fails after a purge does not resurrect its binding.
   private readonly purges = new Map<string, number>();
   private readonly seen = new Set<string>();
+  // `seen` oldest first, as a ring: the next slot written holds the container to forget. (Not the Set's own order:
+  // V8 keeps deleted entries as holes until it rehashes, so finding its first live entry costs a scan.)
+  private readonly seenOrder: string[] = [];
+  private seenNext = 0;
   private readonly identify: HubOptions['identify'];
 
   constructor(private readonly applier: VerdictApplier, options: HubOptions = {}) {
@@ -61,10 +65,7 @@ export class ClearanceHub {
 
   /** An event from the ingester: update the bindings, then fan it out. */
   ingest(event: ClearanceEvent): void {
-    if (event.container !== '' && !this.seen.has(event.container)) {
-      this.seen.add(event.container);
-      if (this.seen.size > MAX_SEEN_CONTAINERS) this.seen.delete(this.seen.values().next().value!);
-    }
+    if (event.container !== '' && !this.seen.has(event.container)) this.remember(event.container);
     if (event.type === 'connection_blocked' && event.request_id !== '') {
       this.bindings.add(event, this.now());
     } else if (PURGING.has(event.type)) {
@@ -104,6 +105,14 @@ export class ClearanceHub {
       dossier = {};
     }
     return {identity: dossierIdentity(dossier)};
+  }
+
+  private remember(container: string): void {
+    const oldest = this.seenOrder[this.seenNext];
+    if (oldest !== undefined) this.seen.delete(oldest);
+    this.seen.add(container);
+    this.seenOrder[this.seenNext] = container;
+    this.seenNext = (this.seenNext + 1) % MAX_SEEN_CONTAINERS;
   }
 
   private hasSeen(container: string): boolean {

@@ -31,6 +31,19 @@ describe('ContainerIdentity', () => {
     expect(await h.containerIdentity(C2)).toEqual({identity: ''});
   });
 
+  test('past many rounds of the bound, exactly the newest MAX_SEEN_CONTAINERS are remembered', async () => {
+    const {hub: h, asked} = hub(task);
+    const total = 2 * MAX_SEEN_CONTAINERS + 5;
+    for (let i = 0; i < total; i++) {
+      h.ingest(makeEvent({type: 'shield_up', container: `c${i}`}));
+      h.ingest(makeEvent({type: 'shield_down', container: `c${i}`})); // seen again: not a new entry
+    }
+    const oldestKept = total - MAX_SEEN_CONTAINERS;
+    for (const i of [0, oldestKept - 1]) expect(await h.containerIdentity(`c${i}`)).toEqual({identity: ''});
+    for (const i of [oldestKept, total - 1]) expect(await h.containerIdentity(`c${i}`)).not.toEqual({identity: ''});
+    expect(asked).toEqual([`c${oldestKept}`, `c${total - 1}`]);
+  });
+
   test('what the helper says is sanitised; a helper that fails names nothing', async () => {
     const {hub: hostile} = hub(async () => ({container_name: 'evil\u202e\u001b[31m<b>', extra: {nested: 1}}));
     hostile.ingest(blocked(1));

@@ -39,8 +39,9 @@ export class ClearanceHub {
   private readonly bindings: LiveBindings;
   private readonly fanOut: FanOut;
   private readonly now: () => number;
-  // Bumped on every purge of a container, so a verdict that fails after a purge does not resurrect its binding.
-  private readonly purges = new Map<string, number>();
+  // Containers with a verdict in flight, and whether they were purged meanwhile: a verdict that fails after a
+  // purge must not resurrect its bindings. Entries live only while their verdicts do.
+  private readonly inFlight = new Map<string, {verdicts: number; purges: number}>();
   private readonly seen = new Set<string>();
   // `seen` oldest first, as a ring: the next slot written holds the container to forget. (Not the Set's own order:
   // V8 keeps deleted entries as holes until it rehashes, so finding its first live entry costs a scan.)
@@ -70,7 +71,8 @@ export class ClearanceHub {
       this.bindings.add(event, this.now());
     } else if (PURGING.has(event.type)) {
       this.bindings.purge(event.container);
-      this.purges.set(event.container, (this.purges.get(event.container) ?? 0) + 1);
+      const flight = this.inFlight.get(event.container);
+      if (flight) flight.purges++;
     }
     this.fanOut.broadcast({event});
   }
@@ -167,14 +169,22 @@ export class ClearanceHub {
   private async applyTo(taken: Binding[], action: VerdictAction): Promise<{ok: boolean; stderr: string}> {
     const {container} = taken[0]!.event;
     const target = bindingTarget(taken[0]!.event);
-    const purgesBefore = this.purges.get(container) ?? 0;
-    const result = await this.applier.apply(container, target, action);
+    const flight = this.inFlight.get(container) ?? {verdicts: 0, purges: 0};
+    flight.verdicts++;
+    this.inFlight.set(container, flight);
+    const purgesBefore = flight.purges;
+    let result;
+    try {
+      result = await this.applier.apply(container, target, action);
+    } finally {
+      if (--flight.verdicts === 0) this.inFlight.delete(container);
+    }
     let settled: {event: ClearanceEvent}[] = taken;
     if (result.ok) {
       const covered = this.bindings.sameTarget(container, target);
       for (const e of covered) this.bindings.take(e.request_id);
       settled = [...taken, ...covered.map((event) => ({event}))];
-    } else if ((this.purges.get(container) ?? 0) === purgesBefore) {
+    } else if (flight.purges === purgesBefore) {
       for (const b of taken) this.bindings.restore(b);
     }
     for (const b of settled) {

@@ -16,6 +16,7 @@ export interface VarlinkCaller {
 }
 
 export const SUBSCRIBE = `${CLEARANCE_INTERFACE}.Subscribe`;
+export const WATCH = `${CLEARANCE_INTERFACE}.Watch`;
 const VERDICT = `${CLEARANCE_INTERFACE}.Verdict`;
 const PENDING = `${CLEARANCE_INTERFACE}.Pending`;
 const VERDICT_CONTAINER = `${CLEARANCE_INTERFACE}.VerdictContainer`;
@@ -76,12 +77,21 @@ export async function fetchPending(client: VarlinkCaller, onInvalid: InvalidRepo
     if (isNotFound(e)) return null;
     throw e;
   }
-  if (!Array.isArray(reply.events)) {
-    onInvalid(`malformed Pending reply skipped: ${preview(reply)}`);
+  return pendingEvents(reply, reply.events, 'Pending', onInvalid);
+}
+
+/** The snapshot in the first reply of a Watch call (the pending requests, as Pending lists them). */
+export function watchedPending(reply: JsonObject, onInvalid: InvalidReport): ClearanceEvent[] {
+  return pendingEvents(reply, reply.pending, 'Watch', onInvalid);
+}
+
+function pendingEvents(reply: JsonObject, list: unknown, method: string, onInvalid: InvalidReport): ClearanceEvent[] {
+  if (!Array.isArray(list)) {
+    onInvalid(`malformed ${method} reply skipped: ${preview(reply)}`);
     return [];
   }
   const events: ClearanceEvent[] = [];
-  for (const event of reply.events as unknown[]) {
+  for (const event of list as unknown[]) {
     if (isClearanceEvent(event) && event.type === 'connection_blocked') events.push(event);
     else onInvalid(`malformed pending event skipped: ${preview(event)}`);
   }

@@ -1,8 +1,8 @@
 // A client of one hub: a connection for the Subscribe stream, one for calls, and one for identity lookups, opened on
 // the first (calls on a connection are answered in order: a call behind an endless stream would never be answered,
-// a verdict behind a lookup would wait for the hub's podman). It reconnects with back-off, catches up
-// through Pending after each connect when the hub offers it, and owns every connection and timer it makes: close()
-// ends them all. "Not running" is a normal state, reported once, not an error per retry. The sockets are the edge's
+// a verdict behind a lookup would wait for the hub's podman). It reconnects with back-off, catches up after each
+// connect through Watch (or Subscribe and Pending, on a hub without it) when the hub offers it, and owns every
+// connection and timer it makes: close() ends them all. "Not running" is a normal state, reported once, not an error per retry. The sockets are the edge's
 // (Node's net, GJS's Gio): it passes a HubTransport.
 //
 // The back-off starts again from 1 s once a connection has held for a while: a connection that held is retried at
@@ -11,10 +11,11 @@
 import type {ClearanceEvent} from '../clearance/event.js';
 import type {VerdictAction} from '../clearance/verdict.js';
 import type {JsonObject} from '../varlink/message.js';
+import {isNotFound} from '../varlink/errors.js';
 import {Backoff} from './backoff.js';
 import {
-  fetchContainerIdentity, fetchPending, sendVerdict, sendVerdictContainer, subscribedEvent, SUBSCRIBE,
-  type ContainerOutcome, type VarlinkCaller, type VerdictOutcome,
+  fetchContainerIdentity, fetchPending, sendVerdict, sendVerdictContainer, subscribedEvent,
+  SUBSCRIBE, WATCH, watchedPending, type ContainerOutcome, type VarlinkCaller, type VerdictOutcome,
 } from './clearance-calls.js';
 import type {Scheduler} from './scheduler.js';
 
@@ -237,24 +238,15 @@ export class HubConnection {
     this.#capabilities = {pending: null, verdictContainer: null, containerIdentity: null};
     void rpc.closed.then(() => this.#lost(generation, 'the hub closed the connection'));
 
-    // Subscribe goes out first, so nothing emitted while Pending is answered falls between the two. Events that
-    // arrive before the snapshot is delivered wait, so the snapshot always comes first.
+    // Events that arrive before the snapshot is delivered wait, so the snapshot always comes first.
     const early: ClearanceEvent[] = [];
     let live = false;
-    void this.#pump(stream, generation, (event) => {
-      if (live) this.listener.event(event);
-      else early.push(event);
+    const pending = await new Promise<ClearanceEvent[] | null>((snapshot) => {
+      void this.#pump(stream, rpc, generation, snapshot, (event) => {
+        if (live) this.listener.event(event);
+        else early.push(event);
+      });
     });
-
-    let pending: ClearanceEvent[] | null;
-    try {
-      pending = await fetchPending(rpc, (what) => this.#log.warning(`${this.path}: ${what}`));
-    } catch (e) {
-      if (generation !== this.#generation) return;
-      // A hub that cannot list what it holds is still worth listening to; the operator sees new blocks.
-      this.#log.warning(`${this.path}: catch-up through Pending failed: ${errorMessage(e)}`);
-      pending = null;
-    }
     if (generation !== this.#generation) return;
 
     this.#capabilities = {...this.#capabilities, pending: pending !== null};
@@ -271,18 +263,60 @@ export class HubConnection {
     live = true;
   }
 
-  async #pump(stream: HubPeer, generation: number, deliver: (event: ClearanceEvent) => void): Promise<void> {
+  /**
+   * Runs the event stream until the connection ends. Watch first: its first reply is the snapshot, taken as the hub
+   * registers the subscription, so nothing falls between them. A hub without it (an older or Python hub) gets
+   * Subscribe on the same connection and Pending beside it on `rpc` — racy: Pending may be answered before the
+   * subscription is in place. `snapshot` is called once, before any `deliver` (with null also when the stream ended
+   * first).
+   */
+  async #pump(stream: HubPeer, rpc: HubPeer, generation: number, snapshot: (pending: ClearanceEvent[] | null) => void,
+    deliver: (event: ClearanceEvent) => void): Promise<void> {
+    const warn = (what: string) => this.#log.warning(`${this.path}: ${what}`);
+    const onEvent = (reply: JsonObject) => {
+      if (generation !== this.#generation) return; // an older connection, being closed
+      const event = subscribedEvent(reply, warn);
+      if (event) deliver(event);
+    };
     let why = 'the hub closed the connection';
+    let waiting = true;
+    const caughtUp = (pending: ClearanceEvent[] | null) => {
+      if (!waiting) return; // the stream ended before a late Pending answer
+      waiting = false;
+      snapshot(pending);
+    };
     try {
-      await stream.stream(SUBSCRIBE, {}, (reply) => {
-        if (generation !== this.#generation) return; // an older connection, being closed
-        const event = subscribedEvent(reply, (what) => this.#log.warning(`${this.path}: ${what}`));
-        if (event) deliver(event);
-      });
+      try {
+        await stream.stream(WATCH, {}, (reply) => {
+          if (waiting) caughtUp(watchedPending(reply, warn));
+          else onEvent(reply);
+        });
+      } catch (e) {
+        if (!waiting || !isNotFound(e)) throw e;
+        // Subscribe goes out first, so what is emitted while Pending is answered is on the stream, once the hub has
+        // registered the subscription (an event before that is lost: the race Watch closes).
+        const subscribed = stream.stream(SUBSCRIBE, {}, onEvent);
+        void this.#fetchPending(rpc, generation).then(caughtUp);
+        await subscribed;
+      }
     } catch (e) {
       why = errorMessage(e);
     }
+    caughtUp(null);
     void this.#lost(generation, why);
+  }
+
+  /** Pending's list, or null when the hub has none or the call failed. */
+  async #fetchPending(rpc: HubPeer, generation: number): Promise<ClearanceEvent[] | null> {
+    try {
+      return await fetchPending(rpc, (what) => this.#log.warning(`${this.path}: ${what}`));
+    } catch (e) {
+      // A hub that cannot list what it holds is still worth listening to; the operator sees new blocks.
+      if (generation === this.#generation) {
+        this.#log.warning(`${this.path}: catch-up through Pending failed: ${errorMessage(e)}`);
+      }
+      return null;
+    }
   }
 
   /** The stream or the call connection ended: drop both and reconnect. Only the first report counts. */

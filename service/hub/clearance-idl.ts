@@ -36,6 +36,12 @@ method Verdict(container: string, request_id: string, dest: string, action: stri
 # reconnects can catch up. Not part of the original interface.
 method Pending() -> (events: []ClearanceEvent)
 
+# Subscribe and Pending in one call, with nothing lost between them. Requires "more". The first reply carries
+# only "pending": the connection_blocked events waiting for a verdict, oldest first, taken as the subscription
+# starts; every later reply carries only "event": each hub event as it happens, until the connection closes.
+# An event is in the snapshot or on the stream, never in neither. Not part of the original interface.
+method Watch() -> (pending: ?[]ClearanceEvent, event: ?ClearanceEvent)
+
 # Allows or denies every pending request of one container at once: the shield runs once per distinct target.
 # Not part of the original interface.
 method VerdictContainer(container: string, action: string) -> (results: []TargetVerdict)

@@ -18,6 +18,9 @@ export function serveClearance(server: VarlinkServer, hub: ClearanceHub): void {
     Subscribe: requireMore(async (ctx) => {
       await hub.subscribe(ctx);
     }),
+    Watch: requireMore(async (ctx) => {
+      await hub.watch(ctx);
+    }),
     Verdict: ({parameters: p}) => hub.verdict(str(p.container), str(p.request_id), str(p.dest), str(p.action)),
     Pending: () => ({events: hub.pending()}),
     VerdictContainer: ({parameters: p}) => hub.verdictContainer(str(p.container), str(p.action)),

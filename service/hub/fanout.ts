@@ -138,9 +138,13 @@ export class FanOut {
     return this.subscribers.size;
   }
 
-  /** Adds a subscriber; resolves when its connection closes (the Subscribe call ends then). */
-  attach(sink: StreamSink): Promise<void> {
+  /**
+   * Adds a subscriber; resolves when its connection closes (the Subscribe call ends then). `first`, when given, is
+   * its first reply, queued like any event: sent in the same turn as the registration, nothing falls in between.
+   */
+  attach(sink: StreamSink, first?: JsonObject): Promise<void> {
     const subscriber = new Subscriber(sink, this.depth, () => this.recheck(), this.now);
+    if (first) subscriber.push(first);
     this.subscribers.add(subscriber);
     return new Promise((resolve) => {
       const leave = () => {

@@ -87,6 +87,14 @@ export class ClearanceHub {
     return this.fanOut.attach(sink);
   }
 
+  /**
+   * Pending's snapshot as the first reply to `sink`, then every event from now on, like subscribe: both in one turn,
+   * so an event is either in the snapshot or on the stream, never lost between them.
+   */
+  watch(sink: StreamSink): Promise<void> {
+    return this.fanOut.attach(sink, {pending: this.pending()});
+  }
+
   pending(): ClearanceEvent[] {
     this.bindings.expire(this.now());
     return this.bindings.pending();

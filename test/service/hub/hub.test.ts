@@ -131,6 +131,60 @@ describe('Subscribe', () => {
   });
 });
 
+describe('Watch', () => {
+  beforeEach(() => start());
+
+  test('without more is ExpectedMore', async () => {
+    const e = await rejection((await client()).call('org.terok.Clearance1.Watch'));
+    expect(e.errorName).toBe('org.varlink.service.ExpectedMore');
+  });
+
+  test('the first reply is the pending snapshot, later ones single events, nothing else in either', async () => {
+    hub.ingest(blocked(1));
+    const peer = await RawPeer.connect(socketPath);
+    peer.send({method: 'org.terok.Clearance1.Watch', more: true});
+    const [first] = await peer.waitFor(1);
+    expect(first).toEqual({parameters: {pending: [blocked(1)]}, continues: true});
+    hub.ingest(blocked(2));
+    const [, second] = await peer.waitFor(2);
+    expect(second).toEqual({parameters: {event: blocked(2)}, continues: true});
+    peer.close();
+  });
+
+  test('the snapshot and the registration are one step: a block ingested around the call is in exactly one', async () => {
+    // Blocks keep arriving, one per turn of the event loop, from before the call until the stream has carried some:
+    // every one of them must show up in the snapshot or on the stream, none in both.
+    const ingested: string[] = [];
+    let n = 0;
+    let running = true;
+    const feed = () => {
+      if (!running) return;
+      const event = blocked(++n);
+      ingested.push(event.request_id);
+      hub.ingest(event);
+      setImmediate(feed);
+    };
+    feed();
+    await until(() => n >= 20);
+    const c = await client();
+    const snapshot: string[] = [];
+    const streamed: string[] = [];
+    void (async () => {
+      try {
+        for await (const reply of c.stream('org.terok.Clearance1.Watch')) {
+          if (reply.pending) snapshot.push(...(reply.pending as ClearanceEvent[]).map((e) => e.request_id));
+          else streamed.push((reply.event as ClearanceEvent).request_id);
+        }
+      } catch { /* closed by the test */ }
+    })();
+    await until(() => streamed.length >= 20);
+    running = false;
+    await until(() => snapshot.length + streamed.length >= ingested.length);
+    expect(snapshot.length).toBeGreaterThanOrEqual(20);
+    expect([...snapshot, ...streamed]).toEqual(ingested);
+  });
+});
+
 describe('Verdict', () => {
   beforeEach(() => start());
 

@@ -185,11 +185,30 @@ export class PromptModel {
     return changes;
   }
 
+  /**
+   * A hub's snapshot after its connection came back, its requests kept meanwhile: those it no longer holds (answered
+   * elsewhere, purged, or the hub restarted) are forgotten as by forgetOrigin, those it still holds keep their prompt
+   * and number, new ones are added. A request id it now binds to another target moves, as a live block would.
+   */
+  reconcileOrigin(events: readonly ClearanceEvent[], now: number, origin: string): PromptChange[] {
+    const blocks = events.filter((e) => e.type === 'connection_blocked');
+    const held = new Set(blocks.map((e) => e.request_id));
+    const changes = this.#forget(origin, (id) => !held.has(id));
+    for (const event of blocks) {
+      if (!this.#retired.has(event.request_id)) changes.push(...this.#blocked(event, now, origin));
+    }
+    return changes;
+  }
+
   /** A hub went away and its bindings with it: forget its requests; prompts left with none are removed. */
   forgetOrigin(origin: string): PromptChange[] {
+    return this.#forget(origin, () => true);
+  }
+
+  #forget(origin: string, lostId: (requestId: string) => boolean): PromptChange[] {
     const changes: PromptChange[] = [];
     for (const prompt of [...this.#prompts.values()]) {
-      const lost = prompt.ids.filter((id) => this.#requests.get(id)?.origin === origin);
+      const lost = prompt.ids.filter((id) => this.#requests.get(id)?.origin === origin && lostId(id));
       if (lost.length === 0) continue;
       if (lost.length === prompt.ids.length) {
         changes.push(this.#remove(prompt, 'hub-lost', false));

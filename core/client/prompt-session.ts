@@ -1,7 +1,9 @@
 // The prompt model fed by every hub: what an interactive UI (the shell extension, the terminal, the notification
 // fallback) sits on. Events and snapshots go into the model tagged with their hub; a hub that goes away takes its
-// requests with it (its bindings are gone: a restarted hub starts empty, and what it still holds comes back through
-// its snapshot); verdicts go to the hub that emitted the request, and their outcomes settle the model. An identity
+// requests with it (its bindings are gone: a restarted hub starts empty); a hub whose connection drops keeps them
+// when it lists what it holds, and its snapshot on reconnect settles which stay (with their numbers), so a dropped
+// connection does not renumber the prompts; verdicts go to the hub that emitted the request (while it is
+// unreachable they fail, and the prompt stays answerable), and their outcomes settle the model. An identity
 // source, when given, names containers whose events carry no dossier identity (identity-feed.ts): one of the
 // client's own, or one made from the hubs (hub-identity.ts).
 import type {ClearanceEvent} from '../clearance/event.js';
@@ -38,6 +40,8 @@ export class PromptSession<H extends Hubs> {
   readonly hubs: H;
   readonly #now: () => number;
   readonly #identity: IdentityFeed | null;
+  /** Hubs whose last connect gave a snapshot: their prompts are kept across a reconnect and reconciled with the next. */
+  readonly #reconciling = new Set<string>();
 
   /** `hubs` builds the hub set (the edge's) around the listener this session feeds it. */
   constructor(private readonly listener: PromptSessionListener, hubs: (listener: HubSetListener) => H,
@@ -49,15 +53,24 @@ export class PromptSession<H extends Hubs> {
       hubAdded: (hub) => listener.hub(hub, 'added'),
       hubRemoved: (hub) => {
         listener.hub(hub, 'removed');
+        this.#reconciling.delete(hub.id);
         this.#emit(this.model.forgetOrigin(hub.id));
       },
       hubState: (hub) => {
         listener.hub(hub, 'state');
-        if (hub.state.status !== 'connected') this.#emit(this.model.forgetOrigin(hub.id));
+        // A hub that lists what it holds keeps its prompts (and their numbers) until its next snapshot says.
+        if (hub.state.status !== 'connected' && !this.#reconciling.has(hub.id)) {
+          this.#emit(this.model.forgetOrigin(hub.id));
+        }
       },
       snapshot: (hub, pending) => {
-        if (!pending) return;
-        this.#emit(this.model.loadSnapshot(pending, this.#now(), hub.id));
+        if (!pending) {
+          // No list (an older or Python hub, or a failed catch-up): what was kept cannot be checked.
+          if (this.#reconciling.delete(hub.id)) this.#emit(this.model.forgetOrigin(hub.id));
+          return;
+        }
+        this.#reconciling.add(hub.id);
+        this.#emit(this.model.reconcileOrigin(pending, this.#now(), hub.id));
         for (const event of pending) this.#identity?.observe(event, hub.id);
       },
       event: (hub, event: ClearanceEvent) => {

@@ -669,6 +669,40 @@ describe('hubs coming and going', () => {
     expect(kinds(model.loadSnapshot([event], 5, 'a'))).toEqual(['added']);
   });
 
+  test('reconcileOrigin keeps what the hub still holds with its number, forgets the rest, adds the new', () => {
+    const model = new PromptModel();
+    const kept = blocked();
+    const gone = blocked({domain: 'gone.example'});
+    const elsewhere = blocked({container: D});
+    model.apply(kept, 0, 'a');
+    model.apply(gone, 1, 'a');
+    model.apply(elsewhere, 2, 'b');
+    const fresh = blocked({domain: 'new.example'});
+    const changes = model.reconcileOrigin([kept, fresh, lifecycle('shield_up')], 5, 'a');
+    expect(changes.map((c) => c.kind === 'removed' || c.kind === 'added' ? [c.kind, c.prompt.target] : c.kind)).toEqual([
+      ['removed', 'gone.example'], ['added', 'new.example']]);
+    expect(changes[0]).toMatchObject({reason: 'hub-lost'});
+    expect(model.prompts().map((p) => [p.container, p.target, p.number, p.origin, p.count])).toEqual([
+      [C, 'registry.example.net', 1, 'a', 1], [D, 'registry.example.net', 3, 'b', 1], [C, 'new.example', 4, 'a', 1]]);
+    // Another hub's snapshot leaves a's prompts alone.
+    expect(model.reconcileOrigin([], 6, 'b').map((c) => c.kind)).toEqual(['removed']);
+    expect(model.prompts().map((p) => p.target)).toEqual(['registry.example.net', 'new.example']);
+  });
+
+  test('reconcileOrigin: a request id the hub now binds to another target moves (a restarted reader); answered ones stay gone', () => {
+    const model = new PromptModel();
+    const first = blocked();
+    const answered = blocked({domain: 'answered.example'});
+    model.apply(first, 0, 'a');
+    model.apply(answered, 0, 'a');
+    model.apply(applied(answered.request_id), 1);
+    const rebound = {...first, domain: 'other.example'};
+    const changes = model.reconcileOrigin([rebound, answered], 2, 'a');
+    expect(changes).toEqual([expect.objectContaining({kind: 'removed', reason: 'superseded'}),
+      expect.objectContaining({kind: 'added', prompt: expect.objectContaining({target: 'other.example'})})]);
+    expect(model.prompts().map((p) => p.target)).toEqual(['other.example']);
+  });
+
   test('alerts survive a lost hub: a stale warning is safer than a missed one', () => {
     const model = new PromptModel();
     model.apply(lifecycle('shield_down'), 0, 'a');

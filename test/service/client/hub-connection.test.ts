@@ -3,14 +3,14 @@
 // and teardown. Reconnect delays run 50 times faster than asked (the scheduler records what was asked), so the
 // back-off sequence is checked without waiting it.
 import {afterEach, beforeEach, describe, expect, test} from '@jest/globals';
-import {mkdirSync, mkdtempSync, rmSync} from 'node:fs';
-import {connect as netConnect, createServer, type Socket} from 'node:net';
+import {mkdtempSync, rmSync} from 'node:fs';
 import {tmpdir} from 'node:os';
-import {dirname, join} from 'node:path';
+import {join} from 'node:path';
 import {makeEvent, type ClearanceEvent} from '../../../core/clearance/event.js';
 import {requireMore, VarlinkServer} from '../../../service/varlink/server.js';
 import {HubConnection, type HubState} from '../../../service/client/hub-connection.js';
 import type {Scheduler} from '../../../service/client/scheduler.js';
+import {relay} from './support/relay.js';
 import {blocked, C1, C2, startTestHub, until, type TestHub} from './support/test-hub.js';
 
 let dir: string;
@@ -311,30 +311,6 @@ describe('identity lookups', () => {
     }
   });
 });
-
-/** A unix socket at `at` relaying each connection to `target`, so a test can break one connection of a client. */
-async function relay(at: string, target: string): Promise<{connections: Socket[]; close(): Promise<void>}> {
-  mkdirSync(dirname(at), {recursive: true});
-  const connections: Socket[] = [];
-  const server = createServer((client) => {
-    connections.push(client);
-    const upstream = netConnect(target);
-    const end = () => {
-      client.destroy();
-      upstream.destroy();
-    };
-    client.pipe(upstream).pipe(client);
-    for (const socket of [client, upstream]) socket.on('error', end).on('close', end);
-  });
-  await new Promise<void>((resolve) => server.listen(at, resolve));
-  return {
-    connections,
-    close: () => {
-      for (const socket of connections) socket.destroy();
-      return new Promise((resolve) => server.close(() => resolve()));
-    },
-  };
-}
 
 describe('teardown', () => {
   test('close() ends both connections and every timer; nothing is reported afterwards', async () => {

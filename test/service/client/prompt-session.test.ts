@@ -1,12 +1,13 @@
 // PromptSession over several real hubs in a private runtime directory: the session hub and a per-container hub,
 // snapshots merged, verdicts routed to the hub that emitted the request, container verdicts, one click one verdict,
-// two UIs answering at once, and a hub whose socket goes away.
+// two UIs answering at once, a hub whose socket goes away, and a connection that drops and comes back.
 import {afterEach, beforeEach, describe, expect, test} from '@jest/globals';
 import {mkdtempSync, rmSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import type {PromptChange} from '../../../core/clearance/prompts.js';
 import {PromptSession} from '../../../service/client/prompt-session.js';
+import {relay} from './support/relay.js';
 import {blocked, C1, C2, startTestHub, until, type TestHub} from './support/test-hub.js';
 
 let runtime: string;
@@ -103,6 +104,52 @@ describe('PromptSession', () => {
     // Whoever lost the race saw "already answered", never an error.
     const loser = sessionHub.shield.calls[0]![2] === 'allow' ? b : a;
     expect(loser.changes.filter((c) => c.kind === 'failed')).toEqual([]);
+  });
+
+  test('a dropped connection keeps the prompts and their numbers; the snapshot on reconnect settles them', async () => {
+    // The session hub behind a relay at its socket, so its connections can be cut while the hub (and what it holds)
+    // stays: a restarted hub would have lost its bindings.
+    const socket = join(runtime, 'terok-clearance.sock');
+    await sessionHub.close();
+    sessionHub = await startTestHub(join(runtime, 'upstream', 'hub.sock'));
+    const through = await relay(socket, sessionHub.path);
+    try {
+      const hub = sessionHub.hub;
+      hub.ingest(blocked(1));
+      hub.ingest(blocked(2, {domain: 'b.example'}));
+      hub.ingest(blocked(3, {domain: 'c.example'}));
+      const {session, changes} = open();
+      await until(() => connected(session) && session.model.prompts().length === 3, 'three prompts');
+      const before = session.model.prompts();
+
+      const cut = through.connections.length;
+      for (const connection of through.connections) connection.destroy();
+      await until(() => session.hubs.hub(socket)?.state.status === 'unavailable', 'the connection is down');
+      expect(session.model.prompts()).toEqual(before); // kept, nothing new
+      // Answering while the hub is unreachable fails, and the prompt stays.
+      await session.answer(before[2]!.key, 'deny');
+      expect(session.model.get(before[2]!.key)?.failure?.stderr).toMatch(/unavailable/);
+      expect(hub.pendingCount).toBe(3);
+      // Meanwhile another UI answers one, and a new block arrives.
+      await hub.verdict(C1, `${C1}:2`, 'b.example', 'allow');
+      hub.ingest(blocked(4, {domain: 'd.example'}));
+
+      await until(() => through.connections.length > cut && connected(session)
+        && session.model.prompts().length === 3, 'reconnected and reconciled', 5000);
+      const after = session.model.prompts();
+      expect(after.map((p) => [p.number, p.target])).toEqual([
+        [before[0]!.number, 'registry.example.net'], [before[2]!.number, 'c.example'], [before[2]!.number + 1, 'd.example'],
+      ]);
+      expect(changes.filter((c) => c.kind === 'removed')).toEqual([
+        expect.objectContaining({reason: 'hub-lost', prompt: expect.objectContaining({target: 'b.example'})}),
+      ]);
+      // The kept prompt is answerable again, at the same hub.
+      await session.answer(after[1]!.key, 'deny');
+      expect(sessionHub.shield.calls.at(-1)).toEqual([C1, 'c.example', 'deny']);
+      expect(session.model.prompts().map((p) => p.target)).toEqual(['registry.example.net', 'd.example']);
+    } finally {
+      await through.close();
+    }
   });
 
   test('a per-container hub whose socket goes away takes its prompts with it', async () => {

@@ -81,10 +81,16 @@ describe('against the real hub process', () => {
     hub.child.kill('SIGKILL');
     await hub.finished;
     await until(() => s.hubs.hubs()[0]?.state.status === 'unavailable', 'the hub is gone');
-    expect(s.model.prompts()).toEqual([]); // its requests went with it
+    // Kept while it is away (its snapshot on reconnect decides), but a verdict cannot look applied: it fails.
+    const [kept] = s.model.prompts();
+    expect(kept).toMatchObject({requestId: `${C1}:3`, target: 'files.example'});
+    await s.answer(kept!.key, 'allow');
+    expect(s.model.prompts()[0]?.failure).toMatchObject({ok: false, stderr: expect.stringMatching(/unavailable/)});
+    expect(decisions()).toEqual([`allow ${C1} registry.example.net`]);
 
     await startHub(); // binds over the stale socket the killed process left
     await until(() => s.hubs.hubs()[0]?.state.status === 'connected', 'reconnected', 3000);
+    expect(s.model.prompts()).toEqual([]); // the restarted hub holds nothing: its snapshot dropped the kept prompt
     await read(pending(4, 'files.example'));
     await until(() => s.model.prompts().length === 1, 'a block from the new hub process');
     await s.answer(s.model.prompts()[0]!.key, 'deny');

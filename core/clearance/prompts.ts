@@ -172,20 +172,6 @@ export class PromptModel {
   }
 
   /**
-   * Merges a hub's list of pending connection_blocked events (after a reconnect or a late start): request ids
-   * already known, or already resolved/removed here, are skipped, so nothing is counted twice or resurrected.
-   */
-  loadSnapshot(events: readonly ClearanceEvent[], now: number, origin = ''): PromptChange[] {
-    const changes: PromptChange[] = [];
-    for (const event of events) {
-      if (event.type !== 'connection_blocked') continue;
-      if (this.#requests.has(event.request_id) || this.#retired.has(event.request_id)) continue;
-      changes.push(...this.#blocked(event, now, origin));
-    }
-    return changes;
-  }
-
-  /**
    * A hub's snapshot after its connection came back, its requests kept meanwhile: those it no longer holds (answered
    * elsewhere, purged, or the hub restarted) are forgotten as by forgetOrigin, those it still holds keep their prompt
    * and number, new ones are added. A request id it now binds to another target moves, as a live block would.

@@ -16,6 +16,8 @@ export function untilSignal(): Promise<NodeJS.Signals> {
 
 /** Starts a service, runs it until a stop signal, then closes it: exit 0, or 1 when it could not start. */
 export async function serveUntilSignal(scope: string, start: () => Promise<{close(): Promise<void>}>): Promise<number> {
+  // Listening before the sockets are: a stop signal that arrives while they come up must still unlink them.
+  const stopped = untilSignal();
   let running;
   try {
     running = await start();
@@ -23,7 +25,7 @@ export async function serveUntilSignal(scope: string, start: () => Promise<{clos
     logger(scope).error(`cannot start: ${(e as Error).message}`);
     return EXIT.FAILED;
   }
-  await untilSignal();
+  await stopped;
   await running.close();
   return EXIT.OK;
 }

@@ -612,10 +612,10 @@ describe('snapshot after reconnect', () => {
     model.apply(live, 0, 'hub');
     const again = blocked();
     const other = blocked({domain: 'other.example.net'});
-    const changes = model.loadSnapshot([live, again, other, lifecycle('shield_down')], 10, 'hub');
+    const changes = model.reconcileOrigin([live, again, other, lifecycle('shield_down')], 10, 'hub');
     expect(kinds(changes)).toEqual(['updated', 'added']);
     expect(model.get(KEY)).toMatchObject({count: 2, requestId: again.request_id});
-    expect(model.loadSnapshot([live, again, other], 20, 'hub')).toEqual([]);
+    expect(model.reconcileOrigin([live, again, other], 20, 'hub')).toEqual([]);
     expect(model.prompts()).toHaveLength(2);
     expect(model.alerts()).toEqual([]);
   });
@@ -629,13 +629,13 @@ describe('snapshot after reconnect', () => {
     model.apply(applied(answered.request_id), 1);
     model.apply(lifecycle('container_exited', D), 1);
     model.dismiss(promptKey(C, 'x.example'));
-    expect(model.loadSnapshot([answered, purged, dismissed], 2)).toEqual([]);
+    expect(model.reconcileOrigin([answered, purged, dismissed], 2, '')).toEqual([]);
     expect(model.prompts()).toEqual([]);
   });
 
   test('a late starter builds its prompts from the snapshot, with the origin recorded', () => {
     const model = new PromptModel();
-    const changes = model.loadSnapshot([blocked(), blocked({container: D})], 7, 'per-container');
+    const changes = model.reconcileOrigin([blocked(), blocked({container: D})], 7, 'per-container');
     expect(changes.map((c) => c.kind === 'added' && [c.prompt.number, c.prompt.origin, c.prompt.firstSeen]))
       .toEqual([[1, 'per-container', 7], [2, 'per-container', 7]]);
   });
@@ -666,7 +666,7 @@ describe('hubs coming and going', () => {
     const event = blocked();
     model.apply(event, 0, 'a');
     model.forgetOrigin('a');
-    expect(kinds(model.loadSnapshot([event], 5, 'a'))).toEqual(['added']);
+    expect(kinds(model.reconcileOrigin([event], 5, 'a'))).toEqual(['added']);
   });
 
   test('reconcileOrigin keeps what the hub still holds with its number, forgets the rest, adds the new', () => {
@@ -763,7 +763,7 @@ describe('bounds', () => {
     model.apply(second, 0);
     model.apply(applied(first.request_id), 1);
     model.apply(applied(second.request_id), 1);
-    expect(kinds(model.loadSnapshot([first, second], 2))).toEqual(['added']);
+    expect(kinds(model.reconcileOrigin([first, second], 2, ''))).toEqual(['added']);
   });
 });
 

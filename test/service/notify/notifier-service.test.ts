@@ -110,7 +110,7 @@ function shieldCalls(): string[][] {
 }
 
 /** The `n`th (from 1) Notify with this summary, once it has arrived. */
-async function posted(server: NotificationServer, summary: string, n = 1, ms = 5000): Promise<NotifyCall> {
+async function posted(server: NotificationServer, summary: string, n = 1, ms = 10_000): Promise<NotifyCall> {
   await until(() => server.withSummary(summary).length >= n, `Notify #${n} "${summary}"`, ms);
   return server.withSummary(summary)[n - 1]!;
 }

@@ -53,13 +53,14 @@ export async function startHubService(options: HubServiceOptions): Promise<Runni
     for (const stop of stops.splice(0).reverse()) await stop().catch((e) => log.error(`while stopping: ${(e as Error).message}`));
   };
   try {
-    await server.listen(target(options.paths.hub, 'varlink', fds));
-    stops.push(() => server.close());
+    // The reader socket first: once the hub socket answers, the whole hub is up.
     const ingester = await ReaderIngester.listen(target(options.paths.reader, 'reader', fds), {
       onEvent: (e) => hub.ingest(e),
       backpressure: () => hub.backpressure(),
     });
     stops.push(() => ingester.close());
+    await server.listen(target(options.paths.hub, 'varlink', fds));
+    stops.push(() => server.close());
   } catch (e) {
     await stopAll();
     throw e;

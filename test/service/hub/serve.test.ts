@@ -146,7 +146,8 @@ describe('hub and verdict helper processes', () => {
     const {hub} = await startAll();
     const second = await run([process.execPath, CLI, 'serve'], {env, timeoutMs: 10_000});
     expect(second.code).toBe(1);
-    expect(second.stderr).toMatch(/terok-clearance\.sock.*in use/);
+    // The reader socket is bound first, so it is the one named.
+    expect(second.stderr).toMatch(/terok-shield-events\.sock is in use by a running server/);
     hub.child.kill('SIGKILL');
     await hub.finished;
     expect(existsSync(paths.hub)).toBe(true);
@@ -155,14 +156,16 @@ describe('hub and verdict helper processes', () => {
   });
 
   test('a failed start leaves no socket behind (transactional)', async () => {
-    // The reader path is taken by a live listener, so the hub's varlink socket must be undone.
+    // The hub path is taken by a live listener (the reader socket is bound first), so the reader socket must be
+    // undone.
     mkdirSync(join(dir, 'run'), {mode: 0o700});
-    const blocker = net.createServer().listen(paths.reader);
+    const blocker = net.createServer().listen(paths.hub);
     await new Promise((r) => blocker.once('listening', r));
     const r = await run([process.execPath, CLI, 'serve'], {env, timeoutMs: 10_000});
     blocker.close();
     expect(r.code).toBe(1);
-    expect(existsSync(paths.hub)).toBe(false);
+    expect(r.stderr).toMatch(/terok-clearance\.sock.*in use/);
+    expect(existsSync(paths.reader)).toBe(false);
   });
 });
 

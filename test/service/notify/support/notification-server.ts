@@ -159,7 +159,7 @@ export class NotificationServer {
 }
 
 /** Polls `condition` until it holds (a real peer answers asynchronously); fails with `what` after `ms`. */
-export async function until(condition: () => boolean, what: string, ms = 3000): Promise<void> {
+export async function until(condition: () => boolean, what: string, ms = 10_000): Promise<void> {
   const deadline = Date.now() + ms;
   while (!condition()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);

@@ -138,10 +138,14 @@ export class FdoNotifications {
     if (message.path !== PATH || message.interface !== IFACE) return;
     if (this.#owner === null || message.sender !== this.#owner) return; // anti-spoofing: only the server speaks
     const posted: Posted = {id: Number(message.body[0]), server: message.sender};
+    // Handled on the next turn: the reply to the Notify that issued this id may have come in the same read, and
+    // the code waiting for it (which learns the id) has not run yet.
     if (message.member === 'ActionInvoked' && message.signature === 'us') {
-      this.#events.action?.(posted, String(message.body[1]));
+      const key = String(message.body[1]);
+      setImmediate(() => this.#events.action?.(posted, key));
     } else if (message.member === 'NotificationClosed' && message.signature === 'uu') {
-      this.#events.closed?.(posted, Number(message.body[1]));
+      const reason = Number(message.body[1]);
+      setImmediate(() => this.#events.closed?.(posted, reason));
     }
   }
 }

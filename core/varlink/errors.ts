@@ -1,8 +1,6 @@
 // The standard errors of org.varlink.service, and the error type both sides use for an error reply.
 import type {JsonObject} from './message.js';
 
-export const SERVICE_INTERFACE = 'org.varlink.service';
-
 export const StandardError = {
   InterfaceNotFound: 'org.varlink.service.InterfaceNotFound',
   MethodNotFound: 'org.varlink.service.MethodNotFound',

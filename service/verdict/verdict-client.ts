@@ -11,13 +11,13 @@
 import {isPlainObject} from '../../core/clearance/event.js';
 import {VarlinkError} from '../../core/varlink/errors.js';
 import type {JsonObject} from '../../core/varlink/message.js';
-import type {VerdictAction} from '../../core/clearance/verdict.js';
+import {VERDICT_HELPER_INTERFACE, type VerdictAction} from '../../core/clearance/verdict.js';
 import {VarlinkClient} from '../varlink/client.js';
 import {TimeoutError} from '../../core/varlink/transport-errors.js';
 import type {ShieldResult} from './shield-exec.js';
 
-const APPLY = 'org.terok.ClearanceVerdict1.Apply';
-const IDENTIFY = 'org.terok.ClearanceVerdict1.Identify';
+const APPLY = `${VERDICT_HELPER_INTERFACE}.Apply`;
+const IDENTIFY = `${VERDICT_HELPER_INTERFACE}.Identify`;
 
 export interface VerdictClientOptions {
   connectTimeoutMs?: number;

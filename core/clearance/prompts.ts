@@ -6,7 +6,8 @@ import type {ClearanceEvent} from './event.js';
 import {dossierIdentity} from './identity.js';
 import {bindingTarget, isVerdictAction, type VerdictAction, type VerdictRejection} from './verdict.js';
 
-export interface PromptView {
+/** What a prompt and its result both say about the blocked destination. */
+interface BlockedTarget {
   readonly key: string;
   /** Stable for the prompt's life and never reused, so a typed "a 3" cannot land on a different prompt. */
   readonly number: number;
@@ -17,6 +18,10 @@ export interface PromptView {
   readonly dest: string;
   readonly port: number;
   readonly proto: number;
+  readonly identity: string;
+}
+
+export interface PromptView extends BlockedTarget {
   /** The latest request id: the one a verdict answers. */
   readonly requestId: string;
   /** Which hub the latest request came from (as passed to `apply`); the verdict must go there. */
@@ -24,7 +29,6 @@ export interface PromptView {
   readonly count: number;
   readonly firstSeen: number;
   readonly lastSeen: number;
-  readonly identity: string;
   readonly inFlight: VerdictAction | null;
   /** The last failed verdict; the prompt stays answerable. */
   readonly failure: VerdictResult | null;
@@ -33,16 +37,7 @@ export interface PromptView {
 
 export type PromptNotice = 'already-answered';
 
-export interface VerdictResult {
-  readonly number: number;
-  readonly key: string;
-  readonly container: string;
-  readonly target: string;
-  readonly domain: string;
-  readonly dest: string;
-  readonly port: number;
-  readonly proto: number;
-  readonly identity: string;
+export interface VerdictResult extends BlockedTarget {
   readonly requestId: string;
   readonly action: VerdictAction;
   readonly ok: boolean;

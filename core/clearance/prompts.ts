@@ -274,6 +274,13 @@ export class PromptModel {
     return this.#promptsOf(container).map((p) => this.#view(p));
   }
 
+  /** The prompts grouped by container, containers in the order of their first prompt (how every UI lists them). */
+  byContainer(): [container: string, prompts: PromptView[]][] {
+    const groups = new Map<string, PromptView[]>();
+    for (const prompt of this.prompts()) groups.set(prompt.container, [...(groups.get(prompt.container) ?? []), prompt]);
+    return [...groups];
+  }
+
   /** Recent verdicts that applied, newest first, at most maxResults. */
   results(): VerdictResult[] {
     return [...this.#results];

@@ -118,11 +118,7 @@ export class ClearanceIndicator {
   }
 
   #pendingSection(): void {
-    const byContainer = new Map<string, PromptView[]>();
-    for (const prompt of this.client.model.prompts()) {
-      byContainer.set(prompt.container, [...(byContainer.get(prompt.container) ?? []), prompt]);
-    }
-    for (const [container, prompts] of byContainer) {
+    for (const [container, prompts] of this.client.model.byContainer()) {
       this.#sections.pending.addMenuItem(new PopupMenu.PopupSeparatorMenuItem());
       this.#sections.pending.addMenuItem(this.#containerItem(container, prompts));
       for (const prompt of prompts) this.#sections.pending.addMenuItem(this.#promptItem(prompt));

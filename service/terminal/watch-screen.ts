@@ -95,10 +95,9 @@ export class WatchScreen {
       lines.push(this.#line(p.strong, 'No pending requests.'));
     } else {
       lines.push(this.#line(p.strong, `Pending requests (${prompts.length}):`));
-      const containers = [...new Set(prompts.map((x) => x.container))];
-      for (const container of containers) {
+      for (const [container, ofContainer] of this.model.byContainer()) {
         lines.push(this.#line(p.strong, `  ${this.containerLabel(container)}`));
-        for (const prompt of this.model.promptsOf(container)) {
+        for (const prompt of ofContainer) {
           const details = [...promptBody(prompt, this.#clock).slice(1), promptStatus(prompt)].filter((x) => x !== '');
           lines.push(this.#line((s) => s, `    [${prompt.number}] ${promptTitle(prompt)}  (${details.join(', ')})`));
         }

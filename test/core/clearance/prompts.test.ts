@@ -865,3 +865,16 @@ describe('properties', () => {
     }), {numRuns: 500});
   });
 });
+
+describe('byContainer', () => {
+  test('groups the prompts by container, containers in the order of their first prompt', () => {
+    const model = new PromptModel();
+    model.apply(blocked({container: D, domain: 'a.example'}), 0);
+    model.apply(blocked({domain: 'b.example'}), 1);
+    model.apply(blocked({container: D, domain: 'c.example'}), 2);
+    expect(model.byContainer().map(([container, prompts]) => [container, prompts.map((p) => p.target)])).toEqual([
+      [D, ['a.example', 'c.example']],
+      [C, ['b.example']],
+    ]);
+  });
+});

@@ -236,6 +236,17 @@ describe('Verdict', () => {
     }
   });
 
+  test('the broadcast is written before the Verdict call returns (the order itself, not only arrival)', async () => {
+    // A sink that records what the hub hands to a subscriber's connection, so the order is checked where it is made.
+    const sent: JsonObject[] = [];
+    const gone = new AbortController();
+    void hub.subscribe({send: (p) => (sent.push(p), true), drained: async () => {}, signal: gone.signal});
+    hub.ingest(blocked(1));
+    await hub.verdict(C1, `${C1}:1`, 'registry.example.net', 'allow');
+    expect(sent.map((p) => (p.event as ClearanceEvent).type)).toEqual(['connection_blocked', 'verdict_applied']);
+    gone.abort();
+  });
+
   test('a shield failure is ShieldCliFailed, broadcast with ok false, and the request stays answerable', async () => {
     const sub = await subscriber();
     hub.ingest(blocked(1));

@@ -140,7 +140,8 @@ export async function sendVerdictContainer(
   }
 }
 
-function verdictFailure(e: unknown): Exclude<VerdictOutcome, {kind: 'applied'}> {
+/** How a failed Verdict-like call reads to a UI (also Decide's: it answers with Verdict's errors). */
+export function verdictFailure(e: unknown): Exclude<VerdictOutcome, {kind: 'applied'}> {
   if (e instanceof VarlinkError) {
     if (e.errorName === UNKNOWN_REQUEST) return {kind: 'unknown-request'};
     if (e.errorName === SHIELD_CLI_FAILED) {

@@ -53,8 +53,105 @@ method VerdictContainer(container: string, action: string) -> (results: []Target
 # and when the helper is down or does not answer within 3 s. Never an error. Not part of the original interface.
 method ContainerIdentity(container: string) -> (identity: string)
 
+# A lasting decision: a rule of the rules file, or a grant that lasts for a time or until a container exits.
+# Not part of the original interface, like everything below that mentions it.
+type Decision (
+  id: string,
+  kind: string,
+  action: string,
+  target: string,
+  port: int,
+  container: string,
+  project: string,
+  expires: string,
+  until_exit: string,
+  source: string,
+  created: string,
+  request_id: string,
+  ui: string,
+  uid: int,
+  note: string
+)
+
+# One line of the decision log: a verdict that reached the shield, who made it (by: operator, rule, grant, expiry,
+# exit, revoke) and what it made last.
+type DecisionLogEntry (
+  at: string,
+  hub: string,
+  by: string,
+  decision: string,
+  lasting: string,
+  container: string,
+  identity: string,
+  request_id: string,
+  target: string,
+  port: int,
+  action: string,
+  ok: bool,
+  stderr: string,
+  ui: string,
+  uid: int
+)
+
+# A grant that ended but whose revocation the shield refused: retried with back-off until it succeeds.
+type RevokeFailure (
+  decision: string,
+  container: string,
+  target: string,
+  stderr: string,
+  attempts: int,
+  next_retry: string
+)
+
+# What the indicator shows of the lasting decisions: the grants with their ends, the rules file's health.
+type DecisionState (
+  grants: []Decision,
+  rules_count: int,
+  rules_file: string,
+  rules_error: string,
+  failing: []RevokeFailure
+)
+
+# The shield's answer for one container and target when a grant ends.
+type RevokeResult (
+  container: string,
+  target: string,
+  ok: bool,
+  stderr: string
+)
+
+# Answers a blocked request as Verdict does (same checks, same errors) and makes the answer last. lasting: "once"
+# (this request only, as Verdict), a duration ("15m", "1h", "8h", "1h30m"; at most 366d), "until-exit" (until this
+# container exits or its shield goes down) or "always" (a rule added to the rules file). scope: "container",
+# "project" (every container of the request's terok project) or "all". pattern: "" for exactly the request's
+# target, or "*.domain" covering its domain (the domain and every name under it). A whole domain, or "always" for
+# "all", is refused with ConfirmationRequired unless confirmed is true. ui names the client in the decision log.
+# covered: the other pending requests the new decision answered at once.
+method Decide(container: string, request_id: string, dest: string, action: string, lasting: string, scope: string,
+  pattern: string, confirmed: bool, ui: string) -> (ok: bool, decision: ?Decision, covered: []string)
+
+# The rules in force (the rules file's last good version) and the grants, with the file's path and what is wrong
+# with it ("" when it parsed).
+method Decisions() -> (rules: []Decision, grants: []Decision, rules_file: string, rules_error: string)
+
+# The lasting decisions and the decision log as they change. Requires "more". The first reply carries "state" and
+# "recent" (the log's last entries, oldest first); later replies carry "state" when the grants, the rules file's
+# health or a failing revocation change, and "entry" for each decision this hub logs.
+method WatchDecisions() -> (state: ?DecisionState, recent: ?[]DecisionLogEntry, entry: ?DecisionLogEntry)
+
+# Ends a grant now: the shield denies what the grant allowed (through this hub's verdict helper, for the
+# containers this hub applied it to; other hubs do the same for theirs when the grant is gone).
+method Revoke(id: string) -> (results: []RevokeResult)
+
+# Removes a rule from the rules file; blocks it answered are asked again. The file is edited in place, comments kept.
+method RemoveRule(id: string) -> (rule: Decision)
+
 error UnknownRequest (request_id: string)
 error VerdictTupleMismatch (expected_container: string, expected_dest: string, got_container: string, got_dest: string)
 error InvalidAction (action: string)
 error ShieldCliFailed (action: string, stderr: string)
+error ConfirmationRequired (reason: string)
+error InvalidDecision (parameter: string, reason: string)
+error UnknownDecision (id: string)
+error RulesFileBroken (reason: string)
 `;

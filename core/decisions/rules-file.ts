@@ -150,12 +150,12 @@ export function addRuleToText(text: string, rule: Decision): {text: string} | {e
   return {text: doc.doc.toString()};
 }
 
-/** `text` without the rule `id` (explicit or content id), or why not. */
-export function removeRuleFromText(text: string, id: string): {text: string; removed: Decision} | {error: string} {
+/** `text` without the rule `id` (explicit or content id); null when it has no such rule; or why it cannot be edited. */
+export function removeRuleFromText(text: string, id: string): {text: string; removed: Decision} | {error: string} | null {
   const parsed = parseRules(text);
   if (!parsed.ok) return {error: problemsText(parsed.problems)};
   const index = parsed.rules.findIndex((r) => r.id === id);
-  if (index === -1) return {error: `no rule "${id}"`};
+  if (index === -1) return null;
   const doc = editable(text);
   if ('error' in doc) return doc;
   const list = doc.doc.get('rules', true);

@@ -35,6 +35,9 @@ export const demo = {
     // The demo's hub, helper and client all find each other under the private runtime directory.
     process.env.XDG_RUNTIME_DIR = runtime;
     process.env.TEROK_SIMULATED_SHIELD_STATE = decisions;
+    // Its rules, grants and decision log too: the demo leaves the operator's own untouched.
+    process.env.XDG_CONFIG_HOME = join(dir, 'config');
+    process.env.XDG_STATE_HOME = join(dir, 'state');
     setLogLevel('warning');
     const paths = sessionPaths(runtime);
     const stops: (() => Promise<void> | void)[] = [() => rmSync(dir, {recursive: true, force: true})];

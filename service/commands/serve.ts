@@ -39,6 +39,7 @@ export const serve = {
       const queueDepth = positiveInt(v['queue-depth'], '--queue-depth');
       options = {
         paths: v.container === undefined ? sessionPaths() : containerPaths(v.container),
+        name: v.container ?? 'session',
         socketActivation: true,
         limits: {
           maxBindings: positiveInt(v['max-pending'], '--max-pending') ?? DEFAULT_BINDING_LIMITS.maxBindings,

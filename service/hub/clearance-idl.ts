@@ -26,33 +26,6 @@ type TargetVerdict (
   stderr: string
 )
 
-# Streams every hub event as it happens, until the connection closes. Requires "more".
-method Subscribe() -> (event: ClearanceEvent)
-
-# Allows or denies the destination of one emitted connection_blocked request.
-method Verdict(container: string, request_id: string, dest: string, action: string) -> (ok: bool)
-
-# The connection_blocked events still waiting for a verdict, oldest first, so a client that starts late or
-# reconnects can catch up. Not part of the original interface.
-method Pending() -> (events: []ClearanceEvent)
-
-# Subscribe and Pending in one call, with nothing lost between them. Requires "more". The first reply carries
-# only "pending": the connection_blocked events waiting for a verdict, oldest first, taken as the subscription
-# starts; every later reply carries only "event": each hub event as it happens, until the connection closes.
-# An event is in the snapshot or on the stream, never in neither. Not part of the original interface.
-method Watch() -> (pending: ?[]ClearanceEvent, event: ?ClearanceEvent)
-
-# Allows or denies every pending request of one container at once: the shield runs once per distinct target.
-# Not part of the original interface.
-method VerdictContainer(container: string, action: string) -> (results: []TargetVerdict)
-
-# Who a container is when its events carry no dossier naming it (lifecycle events, older shields, standalone
-# containers): the label a dossier would give (project/task and the task's name for a terok task, else the
-# container's name), as the verdict helper finds out from podman and the task's metadata file, each part sanitised
-# like a reader's strings. "" when nothing better than the id is known, for a container this hub has no events of,
-# and when the helper is down or does not answer within 3 s. Never an error. Not part of the original interface.
-method ContainerIdentity(container: string) -> (identity: string)
-
 # A lasting decision: a rule of the rules file, or a grant that lasts for a time or until a container exits.
 # Not part of the original interface, like everything below that mentions it.
 type Decision (
@@ -119,6 +92,33 @@ type RevokeResult (
   ok: bool,
   stderr: string
 )
+
+# Streams every hub event as it happens, until the connection closes. Requires "more".
+method Subscribe() -> (event: ClearanceEvent)
+
+# Allows or denies the destination of one emitted connection_blocked request.
+method Verdict(container: string, request_id: string, dest: string, action: string) -> (ok: bool)
+
+# The connection_blocked events still waiting for a verdict, oldest first, so a client that starts late or
+# reconnects can catch up. Not part of the original interface.
+method Pending() -> (events: []ClearanceEvent)
+
+# Subscribe and Pending in one call, with nothing lost between them. Requires "more". The first reply carries
+# only "pending": the connection_blocked events waiting for a verdict, oldest first, taken as the subscription
+# starts; every later reply carries only "event": each hub event as it happens, until the connection closes.
+# An event is in the snapshot or on the stream, never in neither. Not part of the original interface.
+method Watch() -> (pending: ?[]ClearanceEvent, event: ?ClearanceEvent)
+
+# Allows or denies every pending request of one container at once: the shield runs once per distinct target.
+# Not part of the original interface.
+method VerdictContainer(container: string, action: string) -> (results: []TargetVerdict)
+
+# Who a container is when its events carry no dossier naming it (lifecycle events, older shields, standalone
+# containers): the label a dossier would give (project/task and the task's name for a terok task, else the
+# container's name), as the verdict helper finds out from podman and the task's metadata file, each part sanitised
+# like a reader's strings. "" when nothing better than the id is known, for a container this hub has no events of,
+# and when the helper is down or does not answer within 3 s. Never an error. Not part of the original interface.
+method ContainerIdentity(container: string) -> (identity: string)
 
 # Answers a blocked request as Verdict does (same checks, same errors) and makes the answer last. lasting: "once"
 # (this request only, as Verdict), a duration ("15m", "1h", "8h", "1h30m"; at most 366d), "until-exit" (until this

@@ -1,4 +1,5 @@
 // org.terok.Clearance1 on a varlink server: the wire face of ClearanceHub.
+import {sanitise} from '../../core/clearance/sanitise.js';
 import {requireMore, type VarlinkServer} from '../varlink/server.js';
 import {CLEARANCE_IDL} from './clearance-idl.js';
 import type {ClearanceHub} from './hub.js';
@@ -21,9 +22,21 @@ export function serveClearance(server: VarlinkServer, hub: ClearanceHub): void {
     Watch: requireMore(async (ctx) => {
       await hub.watch(ctx);
     }),
-    Verdict: ({parameters: p}) => hub.verdict(str(p.container), str(p.request_id), str(p.dest), str(p.action)),
+    Verdict: ({parameters: p, peerUid}) =>
+      hub.verdict(str(p.container), str(p.request_id), str(p.dest), str(p.action), {ui: '', uid: peerUid}),
     Pending: () => ({events: hub.pending()}),
-    VerdictContainer: ({parameters: p}) => hub.verdictContainer(str(p.container), str(p.action)),
+    VerdictContainer: ({parameters: p, peerUid}) =>
+      hub.verdictContainer(str(p.container), str(p.action), {ui: '', uid: peerUid}),
     ContainerIdentity: ({parameters: p}) => hub.containerIdentity(str(p.container)),
+    Decide: ({parameters: p, peerUid}) => hub.decide({
+      container: str(p.container), request_id: str(p.request_id), dest: str(p.dest), action: str(p.action),
+      lasting: str(p.lasting), scope: str(p.scope), pattern: str(p.pattern), confirmed: p.confirmed as boolean,
+    }, {ui: sanitise(str(p.ui), 32), uid: peerUid}),
+    Decisions: () => hub.listDecisions(),
+    WatchDecisions: requireMore(async (ctx) => {
+      await hub.watchDecisions(ctx);
+    }),
+    Revoke: ({parameters: p}) => hub.revoke(str(p.id)),
+    RemoveRule: ({parameters: p}) => hub.removeRule(str(p.id)),
   });
 }

@@ -3,6 +3,8 @@
 // stopped again and the error propagates, so a failed start leaves no socket behind.
 import {ReaderIngester, type ListenTarget} from '../ingester/reader-ingester.js';
 import {LogBudget} from '../ingester/log-budget.js';
+import {decisionPaths, type DecisionPaths} from '../decisions/decision-paths.js';
+import {LastingDecisions} from '../decisions/lasting-decisions.js';
 import {logger} from '../log.js';
 import type {HubPaths} from '../paths.js';
 import {VerdictClient} from '../verdict/verdict-client.js';
@@ -15,6 +17,10 @@ import {ClearanceHub} from './hub.js';
 
 export interface HubServiceOptions {
   paths: HubPaths;
+  /** "session", or the container id of the per-container layout: names this hub in the decision log. */
+  name?: string;
+  /** Where rules, grants and the decision log live (default: the XDG directories of decisionPaths()). */
+  decisionPaths?: DecisionPaths;
   limits?: BindingLimits;
   queueDepth?: number;
   /** Take listening sockets from systemd (LISTEN_FDS: names "varlink" and "reader") when it passed them. */
@@ -38,7 +44,12 @@ export async function startHubService(options: HubServiceOptions): Promise<Runni
   const fds = options.socketActivation ? listenFds() : [];
   const evictions = new LogBudget(log, 'bindings');
   const verdicts = new VerdictClient(options.paths.verdict);
+  const decisions = new LastingDecisions({
+    paths: options.decisionPaths ?? decisionPaths(), hub: options.name ?? 'session', applier: verdicts,
+    log: logger('decisions'),
+  });
   const hub = new ClearanceHub(verdicts, {
+    decisions,
     ...(options.limits ? {limits: options.limits} : {}),
     ...(options.queueDepth ? {queueDepth: options.queueDepth} : {}),
     identify: (container) => verdicts.identify(container),
@@ -53,6 +64,8 @@ export async function startHubService(options: HubServiceOptions): Promise<Runni
     for (const stop of stops.splice(0).reverse()) await stop().catch((e) => log.error(`while stopping: ${(e as Error).message}`));
   };
   try {
+    await decisions.start();
+    stops.push(() => decisions.close());
     // The reader socket first: once the hub socket answers, the whole hub is up.
     const ingester = await ReaderIngester.listen(target(options.paths.reader, 'reader', fds), {
       onEvent: (e) => hub.ingest(e),

@@ -7,10 +7,43 @@ import {
   bindingTarget, INVALID_ACTION, isVerdictAction, SHIELD_CLI_FAILED, UNKNOWN_REQUEST, VERDICT_TUPLE_MISMATCH,
   type VerdictAction,
 } from '../../core/clearance/verdict.js';
+import {decisionRecord} from '../../core/decisions/decision-record.js';
+import type {DecidedBy} from '../../core/decisions/decision-log.js';
+import {
+  confirmationReason, draftDecision, isScopeKind, lastingText, parseLasting, type Decision, type LastingChoice,
+} from '../../core/decisions/decision.js';
+import {DecisionIndex} from '../../core/decisions/matcher.js';
 import {VarlinkError} from '../../core/varlink/errors.js';
 import type {JsonObject} from '../../core/varlink/message.js';
+import {blockFacts, type LastingDecisions} from '../decisions/lasting-decisions.js';
 import {LiveBindings, type Binding, type BindingLimits} from './bindings.js';
 import {FanOut, type StreamSink} from './fanout.js';
+
+export const CONFIRMATION_REQUIRED = 'org.terok.Clearance1.ConfirmationRequired';
+export const INVALID_DECISION = 'org.terok.Clearance1.InvalidDecision';
+export const UNKNOWN_DECISION = 'org.terok.Clearance1.UnknownDecision';
+export const RULES_FILE_BROKEN = 'org.terok.Clearance1.RulesFileBroken';
+
+/** Who asked for a verdict, for the decision log. */
+export interface Caller {
+  readonly ui: string;
+  /** -1 when unknown. */
+  readonly uid: number;
+}
+
+const UNKNOWN_CALLER: Caller = {ui: '', uid: -1};
+
+/** What Decide is asked: the request, the lasting choice as sent, the confirmation, the caller. */
+export interface DecideParameters {
+  container: string;
+  request_id: string;
+  dest: string;
+  action: string;
+  lasting: string;
+  scope: string;
+  pattern: string;
+  confirmed: boolean;
+}
 
 /** Applies a verdict to the firewall (the verdict helper client). Never throws: failure is `ok: false`. */
 export interface VerdictApplier {
@@ -28,6 +61,8 @@ export interface HubOptions {
    * reject. Without it ContainerIdentity knows nothing.
    */
   identify?: (container: string) => Promise<Record<string, unknown>>;
+  /** Rules and grants that answer blocks without a prompt, and the decision log; without it, every block prompts. */
+  decisions?: LastingDecisions;
 }
 
 /** Containers the hub remembers having had events of (ContainerIdentity answers only for those); oldest dropped. */
@@ -48,10 +83,14 @@ export class ClearanceHub {
   private readonly seenOrder: string[] = [];
   private seenNext = 0;
   private readonly identify: HubOptions['identify'];
+  private readonly decisions: LastingDecisions | undefined;
+  // Blocks a decision is being applied to, by container and target: a repeat joins the shield run in flight.
+  private readonly answering = new Map<string, {decision: Decision; events: ClearanceEvent[]}>();
 
   constructor(private readonly applier: VerdictApplier, options: HubOptions = {}) {
     this.now = options.now ?? Date.now;
     this.identify = options.identify;
+    this.decisions = options.decisions;
     this.bindings = new LiveBindings(options.limits, options.onEvict);
     this.fanOut = new FanOut(options.queueDepth, this.now);
   }
@@ -68,13 +107,55 @@ export class ClearanceHub {
   ingest(event: ClearanceEvent): void {
     if (event.container !== '' && !this.seen.has(event.container)) this.remember(event.container);
     if (event.type === 'connection_blocked' && event.request_id !== '') {
+      const match = this.decisions?.match(event);
+      if (match) {
+        this.answer(event, match.decision);
+        return;
+      }
       this.bindings.add(event, this.now());
     } else if (PURGING.has(event.type)) {
       this.bindings.purge(event.container);
       const flight = this.inFlight.get(event.container);
       if (flight) flight.purges++;
+      this.decisions?.containerEnded(event.container);
     }
     this.fanOut.broadcast({event});
+  }
+
+  /**
+   * A block a lasting decision covers: the shield is told at once and nobody is asked. Only when that fails does the
+   * block become a prompt like any other (the operator still decides; nothing is allowed by the failure).
+   */
+  private answer(event: ClearanceEvent, decision: Decision): void {
+    const key = JSON.stringify([event.container, bindingTarget(event)]);
+    const running = this.answering.get(key);
+    if (running) {
+      running.events.push(event);
+      return;
+    }
+    const batch = {decision, events: [event]};
+    this.answering.set(key, batch);
+    void this.applier.apply(event.container, bindingTarget(event), decision.action).then(async (result) => {
+      this.answering.delete(key);
+      const by: DecidedBy = decision.kind === 'rule' ? 'rule' : 'grant';
+      for (const e of batch.events) {
+        await this.record(e, decision.action, result, by, decision.id, '', UNKNOWN_CALLER);
+        if (!result.ok) {
+          this.bindings.add(e, this.now());
+          this.fanOut.broadcast({event: e});
+        }
+      }
+      if (result.ok) await this.decisions?.applied(decision, event);
+    });
+  }
+
+  private async record(event: ClearanceEvent, action: VerdictAction, result: {ok: boolean; stderr: string},
+    by: DecidedBy, decision: string, lasting: string, caller: Caller): Promise<void> {
+    await this.decisions?.record({
+      by, decision, lasting, container: event.container, identity: dossierIdentity(event.dossier),
+      request_id: event.request_id, target: bindingTarget(event), port: event.port, action, ok: result.ok,
+      stderr: result.stderr, ui: caller.ui, uid: caller.uid,
+    });
   }
 
   /** Whether the ingester should hold off reading (see FanOut.backpressure). */
@@ -133,8 +214,18 @@ export class ClearanceHub {
     return this.bindings.holds(container);
   }
 
-  async verdict(container: string, requestId: string, dest: string, action: string): Promise<JsonObject> {
+  async verdict(container: string, requestId: string, dest: string, action: string,
+    caller: Caller = UNKNOWN_CALLER): Promise<JsonObject> {
     if (!isVerdictAction(action)) throw new VarlinkError(INVALID_ACTION, {action});
+    const binding = this.takeBound(container, requestId, dest);
+    const result = await this.applyTo([binding], action);
+    await this.record(binding.event, action, result, 'operator', '', 'once', caller);
+    if (!result.ok) throw new VarlinkError(SHIELD_CLI_FAILED, {action, stderr: result.stderr});
+    return {ok: true};
+  }
+
+  /** Takes the live binding of an emitted request out of the map, checked against the verdict's tuple (wire.md §2). */
+  private takeBound(container: string, requestId: string, dest: string): Binding {
     this.bindings.expire(this.now());
     const binding = this.bindings.take(requestId);
     if (!binding) throw new VarlinkError(UNKNOWN_REQUEST, {request_id: requestId});
@@ -145,12 +236,110 @@ export class ClearanceHub {
         expected_container: expected.container, expected_dest: expected.dest, got_container: container, got_dest: dest,
       });
     }
-    const result = await this.applyTo([binding], action);
-    if (!result.ok) throw new VarlinkError(SHIELD_CLI_FAILED, {action, stderr: result.stderr});
-    return {ok: true};
+    return binding;
   }
 
-  async verdictContainer(container: string, action: string): Promise<JsonObject> {
+  /**
+   * Verdict that lasts: the same checks and the same shield run as Verdict, then the decision is kept (a rule in the
+   * rules file, or a grant) and answers, at once, the other pending requests it covers.
+   */
+  async decide(p: DecideParameters, caller: Caller): Promise<JsonObject> {
+    if (!isVerdictAction(p.action)) throw new VarlinkError(INVALID_ACTION, {action: p.action});
+    const lasting = parseLasting(p.lasting);
+    if (!lasting) throw invalidDecision('lasting', `"${p.lasting}" is not once, a duration (15m, 1h, 8h), until-exit or always`);
+    if (!isScopeKind(p.scope)) throw invalidDecision('scope', `"${p.scope}" is not container, project or all`);
+    const choice: LastingChoice = {action: p.action, lasting, scope: p.scope, pattern: p.pattern};
+    if (lasting.kind !== 'once') this.lasting();
+    const binding = this.takeBound(p.container, p.request_id, p.dest);
+    const drafted = draftDecision(binding.event, choice, this.now());
+    const refuse = (error: VarlinkError) => {
+      this.bindings.restore(binding);
+      return error;
+    };
+    if ('error' in drafted) throw refuse(invalidDecision(drafted.parameter, drafted.error));
+    const reason = confirmationReason(choice);
+    if (reason && !p.confirmed) throw refuse(new VarlinkError(CONFIRMATION_REQUIRED, {reason}));
+    if (drafted.draft?.kind === 'rule' && this.decisions!.rulesError) {
+      throw refuse(new VarlinkError(RULES_FILE_BROKEN, {reason: this.decisions!.rulesError}));
+    }
+    const result = await this.applyTo([binding], p.action);
+    const decision: Decision | null = drafted.draft && {
+      ...drafted.draft, id: this.decisions!.newId(drafted.draft.kind),
+      source: drafted.draft.kind === 'rule' ? 'rules' : 'grant', note: '',
+      provenance: {created: this.now(), requestId: p.request_id, ui: caller.ui, uid: caller.uid},
+    };
+    await this.record(binding.event, p.action, result, 'operator', result.ok ? decision?.id ?? '' : '',
+      lastingText(lasting), caller);
+    if (!result.ok) throw new VarlinkError(SHIELD_CLI_FAILED, {action: p.action, stderr: result.stderr});
+    if (!decision) return {ok: true, covered: []};
+    try {
+      await this.decisions!.add(decision);
+    } catch (e) {
+      throw invalidDecision('lasting', `${p.action} applied for this request, but the decision was not kept: ${(e as Error).message}`);
+    }
+    await this.decisions!.applied(decision, binding.event);
+    const covered = await this.answerCovered(decision);
+    // The rule's place in the file is known once it is written; report what the hub now holds.
+    const kept = this.decisions!.decisions()[decision.kind === 'rule' ? 'rules' : 'grants'].find((d) => d.id === decision.id);
+    return {ok: true, decision: {...decisionRecord(kept ?? decision)}, covered};
+  }
+
+  /** Decisions: the rules in force and the grants. */
+  listDecisions(): JsonObject {
+    const d = this.lasting();
+    const {rules, grants} = d.decisions();
+    return {rules: rules.map((r) => ({...decisionRecord(r)})), grants: grants.map((g) => ({...decisionRecord(g)})),
+      rules_file: d.rulesFile, rules_error: d.rulesError};
+  }
+
+  watchDecisions(sink: StreamSink): Promise<void> {
+    return this.lasting().watch(sink);
+  }
+
+  async revoke(id: string): Promise<JsonObject> {
+    const results = await this.lasting().revoke(id);
+    if (!results) throw new VarlinkError(UNKNOWN_DECISION, {id});
+    return {results};
+  }
+
+  async removeRule(id: string): Promise<JsonObject> {
+    let removed;
+    try {
+      removed = await this.lasting().removeRule(id);
+    } catch (e) {
+      throw new VarlinkError(RULES_FILE_BROKEN, {reason: (e as Error).message});
+    }
+    if (!removed) throw new VarlinkError(UNKNOWN_DECISION, {id});
+    return {rule: {...decisionRecord(removed)}};
+  }
+
+  private lasting(): LastingDecisions {
+    if (!this.decisions) throw invalidDecision('lasting', 'this hub keeps no lasting decisions');
+    return this.decisions;
+  }
+
+  /** Answers the pending requests a new decision covers (one shield run per container and target). */
+  private async answerCovered(decision: Decision): Promise<string[]> {
+    const index = new DecisionIndex([decision]);
+    const groups = new Map<string, Binding[]>();
+    for (const event of this.bindings.pending()) {
+      if (!index.match(blockFacts(event), this.now())) continue;
+      const key = JSON.stringify([event.container, bindingTarget(event)]);
+      groups.set(key, [...(groups.get(key) ?? []), this.bindings.take(event.request_id)!]);
+    }
+    const covered: string[] = [];
+    const by: DecidedBy = decision.kind === 'rule' ? 'rule' : 'grant';
+    for (const group of groups.values()) {
+      const result = await this.applyTo(group, decision.action);
+      for (const b of group) await this.record(b.event, decision.action, result, by, decision.id, '', UNKNOWN_CALLER);
+      if (!result.ok) continue;
+      covered.push(...group.map((b) => b.event.request_id));
+      await this.decisions!.applied(decision, group[0]!.event);
+    }
+    return covered;
+  }
+
+  async verdictContainer(container: string, action: string, caller: Caller = UNKNOWN_CALLER): Promise<JsonObject> {
     if (!isVerdictAction(action)) throw new VarlinkError(INVALID_ACTION, {action});
     this.bindings.expire(this.now());
     const byTarget = new Map<string, Binding[]>();
@@ -163,6 +352,7 @@ export class ClearanceHub {
     const results: JsonObject[] = [];
     for (const [target, group] of byTarget) {
       const r = await this.applyTo(group, action);
+      for (const b of group) await this.record(b.event, action, r, 'operator', '', 'once', caller);
       results.push({target, request_ids: group.map((b) => b.event.request_id), ok: r.ok, stderr: r.stderr});
     }
     return {results};
@@ -204,4 +394,8 @@ export class ClearanceHub {
     }
     return result;
   }
+}
+
+function invalidDecision(parameter: string, reason: string): VarlinkError {
+  return new VarlinkError(INVALID_DECISION, {parameter, reason});
 }

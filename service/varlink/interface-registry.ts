@@ -24,6 +24,8 @@ export interface CallContext {
   /** Resolves once the peer's output queue is below its high-water mark; rejects if the connection closes. */
   drained(): Promise<void>;
   readonly connectionId: number;
+  /** The caller's uid (SO_PEERCRED), -1 when unknown: provenance for what it decides. */
+  readonly peerUid: number;
 }
 
 /**

@@ -20,10 +20,13 @@ import type {Call, JsonObject} from '../../core/varlink/message.js';
 import {StandardError} from '../../core/varlink/errors.js';
 import type {Logger} from '../log.js';
 import {ConnectionClosedError} from '../../core/varlink/transport-errors.js';
+import {peerCredentials} from '../peercred/peer-credentials.js';
 
 /** What a dispatcher may do with the connection a call arrived on. */
 export interface ReplyChannel {
   readonly connectionId: number;
+  /** The connecting process's uid (SO_PEERCRED), -1 when it cannot be read. */
+  readonly peerUid: number;
   /** Writes one message; false when the output queue is above its high-water mark or the connection is gone. */
   write(message: JsonObject): boolean;
   writeFrame(frame: Uint8Array): boolean;
@@ -59,6 +62,7 @@ export class ServerConnection implements ReplyChannel {
   private drain?: Promise<void>;
   private corked = false;
   readonly closed: Promise<void>;
+  readonly peerUid: number;
 
   constructor(
     readonly connectionId: number,
@@ -69,6 +73,7 @@ export class ServerConnection implements ReplyChannel {
     private readonly log: Logger,
   ) {
     this.decoder = new FrameDecoder(limits.maxMessageBytes);
+    this.peerUid = uidOf(socket);
     this.closed = new Promise((resolve) => socket.once('close', resolve));
     socket.on('data', (chunk: Buffer) => this.receive(chunk));
     socket.on('end', () => this.onPeerEnd());
@@ -209,5 +214,13 @@ export class ServerConnection implements ReplyChannel {
     this.state = 'closed';
     this.frames.length = 0;
     this.current?.controller.abort();
+  }
+}
+
+function uidOf(socket: Socket): number {
+  try {
+    return peerCredentials(socket)?.uid ?? -1;
+  } catch {
+    return -1;
   }
 }

@@ -167,6 +167,7 @@ export class VarlinkServer {
         oneway: call.oneway,
         signal,
         connectionId: channel.connectionId,
+        peerUid: channel.peerUid,
         send: (parameters) => {
           if (!call.more) throw new Error(`${call.method}: send() is only for calls with "more"`);
           if (finished || signal.aborted) return false;

@@ -2,45 +2,20 @@
 // stale and live sockets, and event bursts to subscribers in their own processes.
 import {afterEach, beforeEach, describe, expect, test} from '@jest/globals';
 import {spawn} from 'node:child_process';
-import {chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
+import {existsSync, mkdirSync} from 'node:fs';
 import net from 'node:net';
-import {tmpdir} from 'node:os';
-import {join, resolve} from 'node:path';
-import {sessionPaths} from '../../../service/paths.js';
+import {resolve} from 'node:path';
 import {VarlinkClient} from '../../../service/varlink/client.js';
-import {Peer, run, waitForSocket} from '../support/peers.js';
+import {CLI, HubRig, pendingCount} from '../support/hub-rig.js';
+import {run, waitForSocket} from '../support/peers.js';
 
-const CLI = resolve('dist/service/cli.js');
 const C = 'abc123def456';
 
-let dir: string;
-let env: NodeJS.ProcessEnv;
-let paths: ReturnType<typeof sessionPaths>;
-let record: string;
-const peers: Peer[] = [];
-
-function start(...args: string[]): Peer {
-  const peer = new Peer([process.execPath, CLI, ...args], env);
-  peers.push(peer);
-  return peer;
-}
-
-async function startAll(): Promise<{hub: Peer; verdict: Peer}> {
-  const verdict = start('serve-verdict', '--shield', join(dir, 'shield'));
-  await waitForSocket(paths.verdict, verdict);
-  const hub = start('serve');
-  await waitForSocket(paths.hub, hub);
-  return {hub, verdict};
-}
-
-/** Writes reader lines the way terok-shield's reader does: one connection, NDJSON. */
-function writeLines(lines: string[]): Promise<void> {
-  return new Promise((done, fail) => {
-    const socket = net.connect({path: paths.reader});
-    socket.on('error', fail);
-    socket.on('connect', () => socket.end(lines.join('\n') + '\n', () => done()));
-  });
-}
+let rig: HubRig;
+let paths: HubRig['paths'];
+const start = (...args: string[]) => rig.start(args);
+const startAll = () => rig.startAll();
+const writeLines = (lines: string[]) => rig.writeLines(lines);
 
 const probe = JSON.stringify({type: 'container_started', container: C});
 
@@ -54,33 +29,16 @@ async function probeUntil(ready: Promise<unknown>): Promise<void> {
   }
 }
 
-/** Polls Pending until the hub holds `n` requests (the reader line has been ingested). */
-async function pendingCount(rpc: VarlinkClient, n: number): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    if (((await rpc.call('org.terok.Clearance1.Pending')).events as unknown[]).length >= n) return;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`the hub never held ${n} pending requests`);
-}
-
 const pending = (n: number) => JSON.stringify({type: 'pending', container: C, id: `${C}:${n}`, dest: '198.51.100.1',
   port: 443, proto: 6, domain: 'registry.example.net', dossier: {project: 'warp', task: 't42', name: 'build'},
   ts: '2026-11-23T08:00:00.000001+00:00'});
 
 beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'serve-'));
-  record = join(dir, 'shield-calls.jsonl');
-  env = {...process.env, XDG_RUNTIME_DIR: join(dir, 'run'), TEROK_SIMULATED_SHIELD_RECORD: record,
-    TEROK_SIMULATED_SHIELD_STATE: join(dir, 'decisions.list')};
-  paths = sessionPaths(env.XDG_RUNTIME_DIR);
-  writeFileSync(join(dir, 'shield'), `#!/bin/sh\nexec ${process.execPath} ${resolve('dist/service/verdict/simulated-shield.js')} "$@"\n`);
-  chmodSync(join(dir, 'shield'), 0o755);
+  rig = new HubRig();
+  paths = rig.paths;
 });
 
-afterEach(async () => {
-  await Promise.all(peers.splice(0).map((p) => p.stop()));
-  rmSync(dir, {recursive: true, force: true});
-});
+afterEach(() => rig.close());
 
 describe('hub and verdict helper processes', () => {
   test('block → Subscribe → Verdict → terok-shield allow → verdict_applied', async () => {
@@ -97,7 +55,7 @@ describe('hub and verdict helper processes', () => {
     const rpc = await VarlinkClient.connect(paths.hub);
     expect(await rpc.call('org.terok.Clearance1.Verdict',
       {container: C, request_id: `${C}:1`, dest: 'registry.example.net', action: 'allow'})).toEqual({ok: true});
-    expect(readFileSync(record, 'utf8').trim().split('\n').map((l) => JSON.parse(l))).toEqual([['allow', C, 'registry.example.net']]);
+    expect(rig.shieldCalls()).toEqual([['allow', C, 'registry.example.net']]);
     expect((await stream.next()).value.event).toMatchObject({type: 'verdict_applied', request_id: `${C}:1`, action: 'allow', ok: true});
     rpc.close();
     sub.close();
@@ -144,7 +102,7 @@ describe('hub and verdict helper processes', () => {
 
   test('a stale socket (hub killed) is replaced; a live one is refused with a clear error', async () => {
     const {hub} = await startAll();
-    const second = await run([process.execPath, CLI, 'serve'], {env, timeoutMs: 10_000});
+    const second = await run([process.execPath, CLI, 'serve'], {env: rig.env, timeoutMs: 10_000});
     expect(second.code).toBe(1);
     // The reader socket is bound first, so it is the one named.
     expect(second.stderr).toMatch(/terok-shield-events\.sock is in use by a running server/);
@@ -158,10 +116,10 @@ describe('hub and verdict helper processes', () => {
   test('a failed start leaves no socket behind (transactional)', async () => {
     // The hub path is taken by a live listener (the reader socket is bound first), so the reader socket must be
     // undone.
-    mkdirSync(join(dir, 'run'), {mode: 0o700});
+    mkdirSync(rig.env.XDG_RUNTIME_DIR!, {mode: 0o700});
     const blocker = net.createServer().listen(paths.hub);
     await new Promise((r) => blocker.once('listening', r));
-    const r = await run([process.execPath, CLI, 'serve'], {env, timeoutMs: 10_000});
+    const r = await run([process.execPath, CLI, 'serve'], {env: rig.env, timeoutMs: 10_000});
     blocker.close();
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/terok-clearance\.sock.*in use/);

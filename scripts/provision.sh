@@ -18,6 +18,8 @@ fi
 mkdir -p "$PEERS"
 
 host_pkgs=(varlink-go gjs dbus dbus-daemon tmux mmdebstrap zip libglib2.0-bin python3 debian-archive-keyring podman)
+# libfaketime: the lasting-decisions tests move a hub's wall clock (a suspend) while its monotonic timers run on.
+host_pkgs+=(faketime)
 # The SO_PEERCRED addon (service/peercred) is compiled by `npm run build`: a C toolchain, and Node's headers when the
 # Node package does not ship them (NodeSource's nodejs does; Debian's puts them in libnode-dev; N-API is ABI-stable).
 host_pkgs+=(build-essential)

@@ -49,7 +49,7 @@ export function parseRules(text: string, file = 'rules.yaml'): RulesParse {
       const ids = new Map<string, number>();
       for (const item of list.items) {
         const line = lineOf((item as {range?: [number]}).range?.[0]);
-        const rule = isMap(item) ? ruleOf(item, line, file, problems) : null;
+        const rule = isMap(item) ? ruleOf(item, line, lineOf, file, problems) : null;
         if (!isMap(item)) problems.push({line, reason: 'a rule must be a mapping such as "- allow: example.org"'});
         if (!rule) continue;
         const seen = ids.get(rule.id);
@@ -65,16 +65,21 @@ export function parseRules(text: string, file = 'rules.yaml'): RulesParse {
   return problems.length > 0 ? {ok: false, problems} : {ok: true, rules};
 }
 
-function ruleOf(map: YAMLMap, line: number, file: string, problems: RulesProblem[]): Decision | null {
+function ruleOf(map: YAMLMap, line: number, lineOf: (offset: number | undefined) => number, file: string,
+  problems: RulesProblem[]): Decision | null {
   const before = problems.length;
-  const bad = (reason: string) => problems.push({line, reason});
+  // A problem with one key is reported on that key's line; one with the rule as a whole, on the rule's first.
+  const keyLines = new Map<string, number>();
+  const bad = (reason: string, key?: string) => problems.push({line: (key && keyLines.get(key)) || line, reason});
   const fields = new Map<string, unknown>();
   for (const pair of map.items) {
     const key = isScalar(pair.key) ? pair.key.value : undefined;
+    const keyLine = lineOf(isScalar(pair.key) ? pair.key.range?.[0] : undefined) || line;
     if (typeof key !== 'string' || !KEYS.has(key)) {
-      bad(`unknown key "${String(key)}" (allowed: ${[...KEYS].join(', ')})`);
+      problems.push({line: keyLine, reason: `unknown key "${String(key)}" (allowed: ${[...KEYS].join(', ')})`});
       continue;
     }
+    keyLines.set(key, keyLine);
     fields.set(key, isScalar(pair.value) ? pair.value.value : pair.value === null ? null : '(a collection)');
   }
   const actions = (['allow', 'deny'] as const).filter((a) => fields.has(a));
@@ -85,23 +90,23 @@ function ruleOf(map: YAMLMap, line: number, file: string, problems: RulesProblem
   const action: VerdictAction = actions[0]!;
   const target = fields.get(action);
   const parsed = typeof target === 'string' ? parsePattern(target) : {error: `"${action}" needs a target`};
-  if ('error' in parsed) bad(parsed.error);
+  if ('error' in parsed) bad(parsed.error, action);
   const port = fields.get('port') ?? 0;
-  if (!Number.isInteger(port) || (port as number) < 0 || (port as number) > 65535) bad(`port ${String(port)} is not 1-65535`);
+  if (!Number.isInteger(port) || (port as number) < 0 || (port as number) > 65535) bad(`port ${String(port)} is not 1-65535`, 'port');
   const container = text(fields.get('container'));
-  if (container !== '' && !CONTAINER_ID.test(container)) bad(`container "${container}" is not a 12-hex container id`);
+  if (container !== '' && !CONTAINER_ID.test(container)) bad(`container "${container}" is not a 12-hex container id`, 'container');
   const project = text(fields.get('project'));
   if (container !== '' && project !== '') bad('a rule has a container or a project scope, not both');
   for (const key of ['note', 'project', 'request', 'ui', 'created'] as const) {
     const v = fields.get(key);
-    if (v !== undefined && (typeof v !== 'string' || !TEXT_FIELD.test(v))) bad(`${key} must be printable text of at most 256 characters`);
+    if (v !== undefined && (typeof v !== 'string' || !TEXT_FIELD.test(v))) bad(`${key} must be printable text of at most 256 characters`, key);
   }
   const id = text(fields.get('id'));
-  if (fields.has('id') && !RULE_ID.test(id)) bad(`id "${id}" may hold only letters, digits and _.:- (at most 64)`);
+  if (fields.has('id') && !RULE_ID.test(id)) bad(`id "${id}" may hold only letters, digits and _.:- (at most 64)`, 'id');
   const created = fields.has('created') ? Date.parse(text(fields.get('created'))) : null;
-  if (created !== null && Number.isNaN(created)) bad(`created "${text(fields.get('created'))}" is not a date and time`);
+  if (created !== null && Number.isNaN(created)) bad(`created "${text(fields.get('created'))}" is not a date and time`, 'created');
   const uid = fields.get('uid') ?? -1;
-  if (!Number.isInteger(uid) || (uid as number) < -1) bad(`uid ${String(uid)} is not a user id`);
+  if (!Number.isInteger(uid) || (uid as number) < -1) bad(`uid ${String(uid)} is not a user id`, 'uid');
   if (problems.length > before || 'error' in parsed) return null;
   const draft: DecisionDraft = {
     kind: 'rule', action, pattern: parsed.pattern, port: port as number, container, project, expires: null, untilExit: '',

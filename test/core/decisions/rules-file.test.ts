@@ -44,21 +44,22 @@ test('content ids are stable when other rules change', () => {
   expect(b.rules[0]!.id).toBe(a.rules[0]!.id);
 });
 
+// A problem with one key is on that key's line; one with the rule as a whole, on the rule's first line.
 test.each([
   ['rules:\n  - allow: [x\n', 3, /./],
-  ['rules:\n  - allow: x.org\n    prot: 443\n', 2, /unknown key "prot"/],
+  ['rules:\n  - allow: x.org\n    prot: 443\n', 3, /unknown key "prot"/],
   ['rules:\n  - allow: x.org\n    deny: y.org\n', 2, /exactly one/],
   ['rules:\n  - allow: "*.org"\n', 2, /top-level domain/],
-  ['rules:\n  - allow: x.org\n    port: 99999\n', 2, /port/],
-  ['rules:\n  - allow: x.org\n    container: abc\n', 2, /12-hex/],
+  ['rules:\n  - allow: x.org\n    port: 99999\n', 3, /port/],
+  ['rules:\n  - allow: x.org\n    container: abc\n', 3, /12-hex/],
   ['rules:\n  - allow: x.org\n    container: a1b2c3d4e5f6\n    project: p\n', 2, /not both/],
-  ['rules:\n  - allow: x.org\n    note: "bad\\u001b[31m"\n', 2, /printable/],
+  ['rules:\n  - allow: x.org\n    note: "bad\\u001b[31m"\n', 3, /printable/],
   ['rules:\n  - allow: x.org\n    id: a\n  - deny: y.org\n    id: a\n', 4, /used twice/],
   ['rule:\n  - allow: x.org\n', 1, /unknown top-level key/],
   ['- allow: x.org\n', 1, /mapping/],
   ['rules:\n  - x.org\n', 2, /a rule must be a mapping/],
   ['rules:\n  - allow: x.org\n  - allow: x.org\n    allow: y.org\n', 4, /./],
-  ['rules:\n  - allow: x.org\n    created: yesterday\n', 2, /date/],
+  ['rules:\n  - allow: x.org\n    created: yesterday\n', 3, /date/],
 ])('a broken file yields no rules, only its problems with lines: %j', (text, line, reason) => {
   const parsed = parseRules(text);
   expect(parsed.ok).toBe(false);

@@ -218,6 +218,49 @@ describe('grants', () => {
   }, 20_000);
 });
 
+describe('ending and removing', () => {
+  test('"until the container exits" ends on container_exited; Revoke ends a grant now', async () => {
+    await rig.startAll();
+    const rpc = await connect();
+    await rig.writeLines([block(1, '198.51.100.7', 'registry.example.net'), block(2, '203.0.113.5', 'pkg.example.org')]);
+    await pendingCount(rpc, 2);
+    await decide(rpc, 1, 'registry.example.net', 'until-exit');
+    const timed = ((await decide(rpc, 2, 'pkg.example.org', '8h')).decision as JsonObject).id;
+    expect(await rpc.call(`${I}.Revoke`, {id: timed})).toEqual({results: [{container: C, target: 'pkg.example.org',
+      ok: true, stderr: ''}]});
+    expect(rig.shieldCalls().slice(2)).toEqual([['deny', C, 'pkg.example.org']]);
+    const unknown = await rpc.call(`${I}.Revoke`, {id: timed}).then(() => null, (e) => e);
+    expect(unknown?.errorName).toBe(`${I}.UnknownDecision`);
+    await rig.writeLines([JSON.stringify({type: 'container_exited', container: C, reason: 'stopped'})]);
+    await eventually(() => rig.shieldCalls().length === 4 || undefined, 'the until-exit revocation');
+    expect(rig.shieldCalls()[3]).toEqual(['deny', C, 'registry.example.net']);
+    expect((await rpc.call(`${I}.Decisions`)).grants).toEqual([]);
+    expect(logLines().map((l) => l.by)).toEqual(['operator', 'operator', 'revoke', 'exit']);
+  });
+
+  test('a wildcard needs confirmation (the request stays answerable); RemoveRule takes a rule out of the file', async () => {
+    writeRules('rules:\n  # kept: a comment of the operator\n  - deny: tracker.example.com\n');
+    await rig.startAll();
+    const rpc = await connect();
+    await rig.writeLines([block(1, '198.51.100.7', 'registry.example.net')]);
+    await pendingCount(rpc, 1);
+    const wildcard = {pattern: '*.example.net'};
+    const refused = await decide(rpc, 1, 'registry.example.net', 'always', wildcard).then(() => null, (e) => e);
+    expect(refused?.errorName).toBe(`${I}.ConfirmationRequired`);
+    expect(rig.shieldCalls()).toEqual([]);
+    await pendingCount(rpc, 1);
+    const made = await decide(rpc, 1, 'registry.example.net', 'always', {...wildcard, confirmed: true});
+    expect(made.decision).toMatchObject({kind: 'rule', target: '*.example.net'});
+    const {rules} = await rpc.call(`${I}.Decisions`) as {rules: JsonObject[]};
+    expect(rules.map((r) => r.target)).toEqual(['tracker.example.com', '*.example.net']);
+    expect(await rpc.call(`${I}.RemoveRule`, {id: rules[0]!.id})).toMatchObject({rule: {target: 'tracker.example.com'}});
+    const text = readFileSync(rig.rulesFile, 'utf8');
+    expect(text).toMatch(/# kept: a comment of the operator/);
+    expect(text).not.toMatch(/tracker/);
+    expect((await rpc.call(`${I}.Decisions`)).rules).toMatchObject([{target: '*.example.net'}]);
+  });
+});
+
 describe('decision log', () => {
   test('one whole line per decision, also when the hub is killed mid-burst', async () => {
     writeRules('rules:\n  - allow: "*.example.net"\n');

@@ -7,6 +7,7 @@ import type {BenchModule, Figure} from './report.js';
 const BENCHES: Record<string, () => Promise<BenchModule>> = {
   varlink: () => import('./varlink.js'),
   hub: () => import('./hub.js'),
+  decisions: () => import('./decisions.js'),
 };
 
 const rows: Array<{bench: string; figure: Figure}> = [];

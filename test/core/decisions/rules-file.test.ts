@@ -1,6 +1,10 @@
 import {expect, test} from '@jest/globals';
+import {readFileSync} from 'node:fs';
 import {decisionRecord} from '../../../core/decisions/decision-record.js';
-import {addRuleToText, contentId, parseRules, removeRuleFromText} from '../../../core/decisions/rules-file.js';
+import {
+  addRuleToText, contentId, parseRules, problemsText, removeRuleFromText,
+} from '../../../core/decisions/rules-file.js';
+import {patternText} from '../../../core/decisions/target-pattern.js';
 
 const GOOD = `# our rules
 rules:
@@ -85,4 +89,15 @@ test('a rule added from a prompt keeps the comments; removing it gives the file 
   expect(addRuleToText('', rule)).toMatchObject({text: expect.stringContaining('allow: 198.51.100.7')});
   expect(addRuleToText('rules:\n  - allow: [\n', rule)).toMatchObject({error: expect.stringMatching(/line/)});
   expect(removeRuleFromText(GOOD, 'nope')).toBeNull();
+});
+
+test("the README's example rules file parses into the rules it describes", () => {
+  const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
+  const example = /```yaml\n([\s\S]*?)```/.exec(readme)?.[1];
+  const parsed = parseRules(example ?? '');
+  if (!parsed.ok) throw new Error(problemsText(parsed.problems));
+  expect(parsed.rules.map((r) => [r.action, patternText(r.pattern), r.port, r.project, r.container])).toEqual([
+    ['allow', 'registry.npmjs.org', 443, 'warp', ''], ['deny', '*.tracker.example', 0, '', ''],
+    ['allow', '203.0.113.10', 0, '', 'abc123def456']]);
+  expect(parsed.rules[2]!.provenance).toMatchObject({requestId: 'abc123def456:7', ui: 'gnome-shell', uid: 1000});
 });

@@ -20,6 +20,8 @@ mkdir -p "$PEERS"
 host_pkgs=(varlink-go gjs dbus dbus-daemon tmux mmdebstrap zip libglib2.0-bin python3 debian-archive-keyring podman)
 # libfaketime: the lasting-decisions tests move a hub's wall clock (a suspend) while its monotonic timers run on.
 host_pkgs+=(faketime)
+# The real terok-shield (test/e2e): nft inside network namespaces built with ip; pkill stops its reader.
+host_pkgs+=(nftables iproute2 procps)
 # The SO_PEERCRED addon (service/peercred) is compiled by `npm run build`: a C toolchain, and Node's headers when the
 # Node package does not ship them (NodeSource's nodejs does; Debian's puts them in libnode-dev; N-API is ABI-stable).
 host_pkgs+=(build-essential)
@@ -49,6 +51,32 @@ if [ ! -d "$PEERS/pyvl/usr/lib/python3/dist-packages/asyncvarlink" ]; then
   for d in "$PEERS"/debs/*.deb; do dpkg -x "$d" "$PEERS/pyvl.tmp"; done
   rm -rf "$PEERS/pyvl"; mv "$PEERS/pyvl.tmp" "$PEERS/pyvl"
 fi
+
+# The real terok-shield 0.6.37 (test/e2e) at a fixed place, $PEERS/terok-shield/src. TEROK_SHIELD_SOURCE picks where
+# it comes from: a source tree (default: ../shared/peers/terok-shield beside the repository), or "pip" to install
+# terok-shield==0.6.37 from the registry pip is configured for. Its Python needs pydantic 2 and PyYAML.
+SHIELD_VERSION=0.6.37
+if [ ! -f "$PEERS/terok-shield/src/terok_shield/cli/main.py" ]; then
+  source_choice=${TEROK_SHIELD_SOURCE:-$(cd "$(dirname "$0")/.." && pwd)/../shared/peers/terok-shield}
+  rm -rf "$PEERS/terok-shield.tmp"
+  if [ "$source_choice" = pip ]; then
+    log "pip install terok-shield==$SHIELD_VERSION"
+    python3 -m pip install --quiet --no-deps --target "$PEERS/terok-shield.tmp/src" "terok-shield==$SHIELD_VERSION"
+  elif grep -q "^version = \"$SHIELD_VERSION\"" "$source_choice/pyproject.toml" 2>/dev/null; then
+    log "terok-shield $SHIELD_VERSION from $source_choice"
+    mkdir -p "$PEERS/terok-shield.tmp"
+    cp -a "$source_choice/src" "$source_choice/LICENSE" "$source_choice/pyproject.toml" "$PEERS/terok-shield.tmp/"
+  else
+    echo "provision: no terok-shield $SHIELD_VERSION source at $source_choice; set TEROK_SHIELD_SOURCE to its source" \
+      "tree, or to \"pip\" where a registry serves terok-shield==$SHIELD_VERSION" >&2
+    exit 1
+  fi
+  mv "$PEERS/terok-shield.tmp" "$PEERS/terok-shield"
+fi
+python3 -c 'import pydantic, yaml, sys; sys.exit(int(pydantic.VERSION.split(".")[0]) < 2)' 2>/dev/null || {
+  echo "provision: the real terok-shield needs python3 with pydantic 2 and PyYAML (python3: $(command -v python3))" >&2
+  exit 1
+}
 
 # A Debian root for the shell e2e tests, built once into ROOT.tmp and moved into place, then reused.
 #   build_root NAME SUITE MUST_HAVE PACKAGES [MMDEBSTRAP_OPTION...]   (MUST_HAVE: a file whose absence means rebuild)

@@ -47,8 +47,9 @@ export class HubRig {
     return peer;
   }
 
-  async startVerdict(): Promise<Peer> {
-    const verdict = this.start(['serve-verdict', '--shield', this.shield]);
+  /** The verdict helper, running `shield` (default: the simulated one) with this rig's environment plus `env`. */
+  async startVerdict(shield = this.shield, env: NodeJS.ProcessEnv = {}): Promise<Peer> {
+    const verdict = this.start(['serve-verdict', '--shield', shield], env);
     await waitForSocket(this.paths.verdict, verdict);
     return verdict;
   }

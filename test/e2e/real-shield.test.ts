@@ -97,7 +97,11 @@ describe('the real terok-shield', () => {
     const verdict = {container: C, request_id: event.request_id, dest: FAILING, action: 'allow'};
     lab.forgotten = true;
     const failed = await rpc.call(`${I}.Verdict`, verdict).then(() => null, (e) => e);
+    // The operator reads the shield's own words, not a generic failure.
+    const said = await cli('allow', String(event.request_id));
     lab.forgotten = false;
+    expect(said.code).toBe(1);
+    expect(said.stderr).toMatch(new RegExp(`Allow failed: ${FAILING.replace(/\./g, '\\.')}: .*container '${C}' has no 'terok\\.shield\\.state_dir' annotation`));
     expect(failed?.errorName).toBe(`${I}.ShieldCliFailed`);
     expect(failed.parameters.stderr).toMatch(/terok\.shield\.state_dir/);
     expect(await lab.nftSet('allow_v4')).not.toContain(FAILING);

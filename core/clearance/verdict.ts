@@ -16,6 +16,11 @@ export function bindingTarget(event: Pick<ClearanceEvent, 'domain' | 'dest'>): s
   return event.domain || event.dest;
 }
 
+/** Applies a verdict to the firewall (the verdict helper client). Never throws: failure is `ok: false`. */
+export interface ShieldApplier {
+  apply(container: string, dest: string, action: VerdictAction): Promise<{ok: boolean; stderr: string}>;
+}
+
 export const UNKNOWN_REQUEST = 'org.terok.Clearance1.UnknownRequest';
 export const VERDICT_TUPLE_MISMATCH = 'org.terok.Clearance1.VerdictTupleMismatch';
 export const INVALID_ACTION = 'org.terok.Clearance1.InvalidAction';

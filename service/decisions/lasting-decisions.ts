@@ -11,7 +11,7 @@ import {watch, type FSWatcher} from 'node:fs';
 import {mkdir, readFile} from 'node:fs/promises';
 import {basename, dirname, join} from 'node:path';
 import type {ClearanceEvent} from '../../core/clearance/event.js';
-import {bindingTarget, type VerdictAction} from '../../core/clearance/verdict.js';
+import {bindingTarget, type ShieldApplier} from '../../core/clearance/verdict.js';
 import {decisionRecord} from '../../core/decisions/decision-record.js';
 import type {DecidedBy, DecisionLogEntry} from '../../core/decisions/decision-log.js';
 import type {Decision} from '../../core/decisions/decision.js';
@@ -24,11 +24,6 @@ import type {DecisionPaths} from './decision-paths.js';
 import {DecisionLogFile} from './decision-log-file.js';
 import {listGrants, removeGrant, saveGrant} from './grant-store.js';
 import {addRule, readRules, removeRule} from './rules-store.js';
-
-/** Applies a verdict to the firewall (the verdict helper client). Never throws: failure is `ok: false`. */
-export interface ShieldApplier {
-  apply(container: string, dest: string, action: VerdictAction): Promise<{ok: boolean; stderr: string}>;
-}
 
 export interface LastingDecisionsOptions {
   readonly paths: DecisionPaths;

@@ -5,7 +5,7 @@ import {dossierIdentity} from '../../core/clearance/identity.js';
 import {sanitiseDossier} from '../../core/clearance/sanitise.js';
 import {
   bindingTarget, INVALID_ACTION, isVerdictAction, SHIELD_CLI_FAILED, UNKNOWN_REQUEST, VERDICT_TUPLE_MISMATCH,
-  type VerdictAction,
+  type ShieldApplier, type VerdictAction,
 } from '../../core/clearance/verdict.js';
 import {decisionRecord} from '../../core/decisions/decision-record.js';
 import type {DecidedBy} from '../../core/decisions/decision-log.js';
@@ -45,10 +45,6 @@ export interface DecideParameters {
   confirmed: boolean;
 }
 
-/** Applies a verdict to the firewall (the verdict helper client). Never throws: failure is `ok: false`. */
-export interface VerdictApplier {
-  apply(container: string, dest: string, action: VerdictAction): Promise<{ok: boolean; stderr: string}>;
-}
 
 export interface HubOptions {
   limits?: BindingLimits;
@@ -87,7 +83,7 @@ export class ClearanceHub {
   // Blocks a decision is being applied to, by container and target: a repeat joins the shield run in flight.
   private readonly answering = new Map<string, {decision: Decision; events: ClearanceEvent[]}>();
 
-  constructor(private readonly applier: VerdictApplier, options: HubOptions = {}) {
+  constructor(private readonly applier: ShieldApplier, options: HubOptions = {}) {
     this.now = options.now ?? Date.now;
     this.identify = options.identify;
     this.decisions = options.decisions;

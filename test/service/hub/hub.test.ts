@@ -9,7 +9,8 @@ import type {VerdictAction} from '../../../core/clearance/verdict.js';
 import {VarlinkError} from '../../../core/varlink/errors.js';
 import type {JsonObject} from '../../../core/varlink/message.js';
 import {HUB_SERVER_LIMITS, serveClearance} from '../../../service/hub/clearance-service.js';
-import {ClearanceHub, type HubOptions, type VerdictApplier} from '../../../service/hub/hub.js';
+import type {ShieldApplier} from '../../../core/clearance/verdict.js';
+import {ClearanceHub, type HubOptions} from '../../../service/hub/hub.js';
 import {VarlinkClient} from '../../../service/varlink/client.js';
 import {VarlinkServer} from '../../../service/varlink/server.js';
 import {RawPeer} from '../support/raw-varlink-peer.js';
@@ -18,7 +19,7 @@ const C1 = 'abc123def456';
 const C2 = '0123456789ab';
 
 /** A shield stand-in inside the test: records what it was asked, answers as told, optionally after a gate. */
-class ScriptedShield implements VerdictApplier {
+class ScriptedShield implements ShieldApplier {
   calls: [string, string, VerdictAction][] = [];
   result = {ok: true, stderr: ''};
   gate: Promise<void> | undefined;

@@ -4,10 +4,11 @@
 import {makeEvent, type ClearanceEvent} from '../../../../core/clearance/event.js';
 import type {VerdictAction} from '../../../../core/clearance/verdict.js';
 import {HUB_SERVER_LIMITS, serveClearance} from '../../../../service/hub/clearance-service.js';
-import {ClearanceHub, type HubOptions, type VerdictApplier} from '../../../../service/hub/hub.js';
+import type {ShieldApplier} from '../../../../core/clearance/verdict.js';
+import {ClearanceHub, type HubOptions} from '../../../../service/hub/hub.js';
 import {VarlinkServer} from '../../../../service/varlink/server.js';
 
-export class RecordingShield implements VerdictApplier {
+export class RecordingShield implements ShieldApplier {
   calls: [string, string, VerdictAction][] = [];
   result = {ok: true, stderr: ''};
   async apply(container: string, dest: string, action: VerdictAction) {

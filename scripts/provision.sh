@@ -54,7 +54,8 @@ fi
 
 # The real terok-shield 0.6.37 (test/e2e) at a fixed place, $PEERS/terok-shield/src. TEROK_SHIELD_SOURCE picks where
 # it comes from: a source tree (default: ../shared/peers/terok-shield beside the repository), or "pip" to install
-# terok-shield==0.6.37 from the registry pip is configured for. Its Python needs pydantic 2 and PyYAML.
+# terok-shield==0.6.37 from the registry pip is configured for. Its Python (TEROK_SHIELD_PYTHON, default python3)
+# needs pydantic 2 and PyYAML.
 SHIELD_VERSION=0.6.37
 if [ ! -f "$PEERS/terok-shield/src/terok_shield/cli/main.py" ]; then
   source_choice=${TEROK_SHIELD_SOURCE:-$(cd "$(dirname "$0")/.." && pwd)/../shared/peers/terok-shield}
@@ -73,8 +74,10 @@ if [ ! -f "$PEERS/terok-shield/src/terok_shield/cli/main.py" ]; then
   fi
   mv "$PEERS/terok-shield.tmp" "$PEERS/terok-shield"
 fi
-python3 -c 'import pydantic, yaml, sys; sys.exit(int(pydantic.VERSION.split(".")[0]) < 2)' 2>/dev/null || {
-  echo "provision: the real terok-shield needs python3 with pydantic 2 and PyYAML (python3: $(command -v python3))" >&2
+shield_python=${TEROK_SHIELD_PYTHON:-python3}
+"$shield_python" -c 'import pydantic, yaml, sys; sys.exit(int(pydantic.VERSION.split(".")[0]) < 2)' 2>/dev/null || {
+  echo "provision: the real terok-shield needs a Python with pydantic 2 and PyYAML: $shield_python" \
+    "($(command -v "$shield_python" || echo 'not found')) has not; set TEROK_SHIELD_PYTHON to one that has" >&2
   exit 1
 }
 

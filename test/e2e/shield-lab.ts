@@ -74,8 +74,10 @@ export class ShieldLab {
     const sleeper = this.keep(spawn('ip', ['netns', 'exec', c, 'sleep', 'infinity'], {stdio: 'ignore'}));
     this.pid = sleeper.pid!;
     await this.standInPodman();
-    writeFileSync(this.shield, '#!/bin/sh\nexec python3 -c \'import sys; from terok_shield.cli.main import main; ' +
-      'sys.argv[0] = "terok-shield"; main()\' "$@"\n');
+    // The CLI needs pydantic 2 and PyYAML (provision checks); the reader is stdlib only.
+    const python = process.env.TEROK_SHIELD_PYTHON ?? 'python3';
+    writeFileSync(this.shield, `#!/bin/sh\nexec '${python.replace(/'/g, `'\\''`)}' -c 'import sys; ` +
+      `from terok_shield.cli.main import main; sys.argv[0] = "terok-shield"; main()' "$@"\n`);
     chmodSync(this.shield, 0o755);
     mkdirSync(this.stateDir, {recursive: true, mode: 0o700});
     for (let i = 0; i < 100 && !this.inContainerNamespace(); i++) await new Promise((r) => setTimeout(r, 20));

@@ -110,8 +110,9 @@ export class LastingDecisions {
     await ensurePrivateDir(paths.grantsDir);
     await ensurePrivateDir(paths.appliedDir);
     this.#applied = await this.#readApplied();
-    await this.#reloadRules();
-    await this.#refreshGrants();
+    // Through the queue like every later reload: a timer the first refresh sets must not revoke beside it.
+    await this.#queue(() => this.#reloadRules());
+    await this.#queue(() => this.#refreshGrants());
     this.#follow(dirname(paths.rulesFile), (name) => name === basename(paths.rulesFile), () => this.#reloadRules());
     this.#follow(paths.grantsDir, (name) => !isTemporary(name), () => this.#refreshGrants());
   }

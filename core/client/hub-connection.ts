@@ -17,6 +17,7 @@ import {
   fetchContainerIdentity, fetchPending, sendVerdict, sendVerdictContainer, subscribedEvent,
   SUBSCRIBE, WATCH, watchedPending, type ContainerOutcome, type VarlinkCaller, type VerdictOutcome,
 } from './clearance-calls.js';
+import {sendDecide, type DecideOutcome, type DecideRequest} from './decision-calls.js';
 import type {Scheduler} from './scheduler.js';
 
 /** One varlink connection to a hub, as the edge's transport provides it. */
@@ -158,6 +159,13 @@ export class HubConnection {
     const rpc = this.#connectedRpc();
     if (!rpc) return {kind: 'unreachable', detail: this.#unreachableDetail()};
     return sendVerdict(rpc, container, requestId, dest, action);
+  }
+
+  /** A lasting answer (Decide); a one-time one falls back to Verdict on a hub without Decide. */
+  async decide(request: DecideRequest): Promise<DecideOutcome> {
+    const rpc = this.#connectedRpc();
+    if (!rpc) return {kind: 'unreachable', detail: this.#unreachableDetail()};
+    return sendDecide(rpc, request);
   }
 
   /**

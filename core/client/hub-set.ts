@@ -134,6 +134,11 @@ export class HubSet implements VerdictRoutes, IdentityRoutes {
     return entry.connection.decide(request);
   }
 
+  /** Whether the hub `origin` offers lasting answers (null: not known now); its view's capabilities say it after. */
+  supportsDecide(origin: string): Promise<boolean | null> {
+    return this.#hubs.get(origin)?.connection.supportsDecide() ?? Promise.resolve(null);
+  }
+
   containerIdentity(origin: string, container: string): Promise<string> {
     return this.#hubs.get(origin)?.connection.containerIdentity(container) ?? Promise.resolve('');
   }

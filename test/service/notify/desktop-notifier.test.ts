@@ -8,6 +8,7 @@ import {makeEvent, type ClearanceEvent} from '../../../core/clearance/event.js';
 import {clockTime} from '../../../core/clearance/format.js';
 import {PromptModel, promptKey, type PromptChange} from '../../../core/clearance/prompts.js';
 import type {VerdictAction} from '../../../core/clearance/verdict.js';
+import type {PromptAction} from '../../../service/notify/notifier.js';
 import {setLogLevel} from '../../../service/log.js';
 import {DesktopNotifier, EXTENSION_BUS_NAME} from '../../../service/notify/desktop-notifier.js';
 import {startPrivateBus, type PrivateBus} from './support/private-bus.js';
@@ -61,13 +62,13 @@ async function server(options: ServerOptions = {}): Promise<NotificationServer> 
 interface Harness {
   notifier: DesktopNotifier;
   model: PromptModel;
-  actions: [string, VerdictAction][];
+  actions: [string, PromptAction][];
   /** Applies events to the model and renders its changes; resolves when the notifier has settled. */
   feed(...events: ClearanceEvent[]): Promise<PromptChange[]>;
 }
 
 async function harness(address = bus.address): Promise<Harness> {
-  const actions: [string, VerdictAction][] = [];
+  const actions: [string, PromptAction][] = [];
   const notifier = await DesktopNotifier.start({
     address, clock: (ms) => clockTime(ms), onAction: (key, action) => actions.push([key, action]),
   });

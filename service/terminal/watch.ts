@@ -9,6 +9,8 @@ import {domainPatternFor} from '../../core/decisions/target-pattern.js';
 import {HubSet} from '../client/hub-set.js';
 import {PromptSession} from '../client/prompt-session.js';
 import {EXIT} from '../exit-codes.js';
+import {humanLine} from '../commands/log.js';
+import {DecisionFeed} from './decision-feed.js';
 import {eventLine, hubStatusLine} from './event-json.js';
 import {parseOperatorCommand, type OperatorCommand, type TypedLasting} from './operator-command.js';
 import {paintFor} from './paint.js';
@@ -29,7 +31,8 @@ blocked connections waiting for a verdict. Commands at the prompt:
   l           list pending requests, containers, hubs and alerts
   h           help
   q           quit (answers nothing: pending requests stay blocked)
-Colour only on a terminal, and never with NO_COLOR set.
+Blocks a rule or a grant answered without a prompt, and grants ending, are shown as they happen (one line each,
+as terok-clearance log shows them). Colour only on a terminal, and never with NO_COLOR set.
 
   --json   no prompt: one JSON line per event, {"hub": SOCKET_PATH, "event": CLEARANCE_EVENT} (with
            "catch_up": true for requests that were already pending when the hub was reached), and one per hub
@@ -98,9 +101,17 @@ async function interactive(): Promise<number> {
     end: stop,
   });
   const print = (lines: string[]) => promptLine.print(lines);
+  // Blocks answered by a rule or a grant, and grants ending: one line each (the operator's own answers show already).
+  const feed = new DecisionFeed((_hub, entry) => {
+    if (entry.by !== 'operator') print([screen.message('info', humanLine(entry))]);
+  });
   const session = new PromptSession({
     changes: (changes) => print(screen.changes(changes)),
-    hub: (hub, what) => print(screen.hub(hub, what)),
+    hub: (hub, what) => {
+      print(screen.hub(hub, what));
+      if (what === 'removed') feed.stop(hub.id);
+      else if (what === 'state' && hub.state.status === 'connected') feed.follow(hub.id);
+    },
   });
   const screen = new WatchScreen(session.model, {paint: paintFor(process.stdout)});
   // Verdicts still on their way when the operator quits (or input ends) get their answer shown first.
@@ -118,6 +129,7 @@ async function interactive(): Promise<number> {
   await stopped;
   promptLine.close();
   await Promise.all(inFlight);
+  feed.close();
   await session.close();
   return EXIT.OK;
 

@@ -1,6 +1,6 @@
 // Lasting answers at `terok-clearance watch` in a real pseudo-terminal (tmux), against the hub and verdict helper
 // processes (HubRig): "a N 1h" makes a grant, a whole domain asks y/n first and "n" answers nothing, "y" applies it
-// and the prompts it covers are answered with it; the help line lists the lasting forms.
+// and the prompts it covers are answered with it; a block the new rule answers is shown; the help line lists the lasting forms.
 import {afterEach, beforeEach, expect, test} from '@jest/globals';
 import {join} from 'node:path';
 import {VarlinkClient} from '../../../service/varlink/client.js';
@@ -58,6 +58,10 @@ test('a N 1h makes a grant; a whole domain is confirmed with y (n answers nothin
   await pane.waitForText(`[2] also answered: ${C}:3`);
   expect(rig.shieldCalls()).toEqual([['allow', C, 'registry.example.net'], ['allow', C, 'a.example.org'],
     ['allow', C, 'b.example.org']]);
+  // The new rule answers the next block itself: watch shows it, and who decided.
+  await rig.writeLines([block(4, '198.51.100.4', 'c.example.org')]);
+  await pane.waitFor((screen) => /rule r[0-9a-f]{10} {2}allow c\.example\.org:443 {2}warp\/t1 · agent \(abc123def456\) {2}ok/.test(screen),
+    'the rule\'s answer');
   await pane.type('a 3 forever');
   await pane.waitForText("'forever' is not 15m, 1h, 8h, 1h30m, until-exit or always");
 });

@@ -235,6 +235,8 @@ describe('ending and removing', () => {
     await eventually(() => rig.shieldCalls().length === 4 || undefined, 'the until-exit revocation');
     expect(rig.shieldCalls()[3]).toEqual(['deny', C, 'registry.example.net']);
     expect((await rpc.call(`${I}.Decisions`)).grants).toEqual([]);
+    // The shield records its call before the hub logs the result: wait for the line.
+    await eventually(() => (logLines().length === 4 || undefined), 'the exit\'s log line');
     expect(logLines().map((l) => l.by)).toEqual(['operator', 'operator', 'revoke', 'exit']);
   });
 

@@ -1,7 +1,7 @@
 // The lasting-decision commands as an operator runs them: the built CLI against the hub and verdict helper
 // processes (HubRig: private runtime, config and state dirs, the recording simulated shield). allow --for makes a
 // grant that grants lists and revokes through the shield; a choice that needs confirmation is refused without a
-// terminal; rules add/check/list, a broken rules file; log -n, --json and --follow.
+// terminal and asked y/N on one (tmux); rules add/check/list, a broken rules file; log -n, --json and --follow; --help.
 import {afterEach, beforeEach, describe, expect, test} from '@jest/globals';
 import {mkdirSync, writeFileSync} from 'node:fs';
 import {dirname} from 'node:path';
@@ -9,6 +9,8 @@ import {EXIT} from '../../../service/exit-codes.js';
 import {VarlinkClient} from '../../../service/varlink/client.js';
 import {run, type Finished} from '../support/peers.js';
 import {CLI, eventually, HubRig, pendingCount} from '../support/hub-rig.js';
+import {TmuxPane} from '../terminal/support/tmux.js';
+import {join} from 'node:path';
 
 const C = 'abc123def456';
 
@@ -85,6 +87,36 @@ describe('allow|deny with a lasting option, and grants', () => {
     expect((await cli('allow', `${C}:2`, '--for', 'soon')).code).toBe(EXIT.USAGE);
     expect((await cli('deny', `${C}:2`, '--domain')).code).toBe(EXIT.USAGE);
   });
+});
+
+test('on a terminal the confirmation is asked y/N: n answers nothing, y applies it', async () => {
+  const hub = await started();
+  await rig.writeLines([block(1, '198.51.100.7', 'registry.example.net')]);
+  await pendingCount(hub, 1);
+  const command = (n: number) => `'${process.execPath}' '${CLI}' deny ${C}:1 --always --scope all; echo "EXIT${n}=$?"`;
+  const pane = await TmuxPane.start(join(rig.dir, 'tmux.sock'), `${command(1)}; ${command(2)}; sleep 60`, rig.env);
+  try {
+    await pane.waitForText('Denies it for every container, until the rule is removed. Apply? [y/N]');
+    await pane.type('n');
+    await pane.waitForText('EXIT1=1');
+    expect(rig.shieldCalls()).toEqual([]);
+    await pane.waitFor((s) => s.split('Apply? [y/N]').length === 3, 'the second question');
+    await pane.type('y');
+    const screen = await pane.waitForText('EXIT2=0');
+    expect(screen).toMatch(/Decided: deny registry\.example\.net for every container \(rule r[0-9a-f]{10}/);
+    expect(rig.shieldCalls()).toEqual([['deny', C, 'registry.example.net']]);
+  } finally {
+    await pane.kill();
+  }
+});
+
+test('--help for each command', async () => {
+  for (const command of ['rules', 'grants', 'log', 'allow', 'deny']) {
+    const help = await cli(command, '--help');
+    expect([command, help.code, help.stdout.startsWith(`usage: terok-clearance ${command}`)]).toEqual([command, EXIT.OK, true]);
+  }
+  const top = await cli('--help');
+  for (const command of ['rules', 'grants', 'log']) expect(top.stdout).toMatch(new RegExp(`^  ${command} +\\S`, 'm'));
 });
 
 describe('rules', () => {

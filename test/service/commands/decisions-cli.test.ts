@@ -3,7 +3,7 @@
 // grant that grants lists and revokes through the shield; a choice that needs confirmation is refused without a
 // terminal and asked y/N on one (tmux); rules add/check/list, a broken rules file; log -n, --json and --follow; --help.
 import {afterEach, beforeEach, describe, expect, test} from '@jest/globals';
-import {mkdirSync, writeFileSync} from 'node:fs';
+import {mkdirSync, renameSync, writeFileSync} from 'node:fs';
 import {dirname} from 'node:path';
 import {EXIT} from '../../../service/exit-codes.js';
 import {VarlinkClient} from '../../../service/varlink/client.js';
@@ -162,10 +162,10 @@ describe('rules', () => {
 });
 
 describe('log', () => {
-  test('-n 2 --json gives the last two lines; --follow prints a new decision', async () => {
+  test('-n 2 --json gives the last two lines; --follow prints a new decision, also after a rotation', async () => {
     const hub = await started();
-    await rig.writeLines([1, 2, 3, 4].map((n) => block(n, `198.51.100.${n}`, `h${n}.example.net`)));
-    await pendingCount(hub, 4);
+    await rig.writeLines([1, 2, 3, 4, 5].map((n) => block(n, `198.51.100.${n}`, `h${n}.example.net`)));
+    await pendingCount(hub, 5);
     for (const n of [1, 2, 3]) expect((await cli(n === 2 ? 'deny' : 'allow', `${C}:${n}`)).code).toBe(EXIT.OK);
     const json = await cli('log', '-n', '2', '--json');
     const lines = json.stdout.trim().split('\n').map((l) => JSON.parse(l) as {request_id: string; action: string; ui: string});
@@ -180,6 +180,11 @@ describe('log', () => {
     expect((await cli('allow', `${C}:4`, '--for', '15m')).code).toBe(EXIT.OK);
     await eventually(() => (out.includes('h4.example.net') ? true : undefined), 'the followed decision');
     expect(out).toMatch(/operator \(cli, uid \d+\) {2}allow h4\.example\.net:443 \[15m g[0-9a-f]{10}\]/);
+    // Rotated as the hub rotates it (the file renamed to .1, the next line in a new file): still followed.
+    renameSync(rig.logFile, `${rig.logFile}.1`);
+    expect((await cli('deny', `${C}:5`)).code).toBe(EXIT.OK);
+    await eventually(() => (out.includes('h5.example.net') ? true : undefined), 'the decision after the rotation');
+    expect(out.trim().split('\n')).toHaveLength(2);
     expect((await follower.stop()).code).toBe(EXIT.OK);
   });
 });

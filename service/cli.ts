@@ -20,6 +20,9 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   pending: () => import('./terminal/pending.js'),
   allow: async () => (await import('./terminal/answer.js')).allow,
   deny: async () => (await import('./terminal/answer.js')).deny,
+  rules: () => import('./commands/rules.js'),
+  grants: () => import('./terminal/grants.js'),
+  log: () => import('./commands/log.js'),
   simple: () => import('./commands/simple.js'),
 };
 

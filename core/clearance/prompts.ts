@@ -250,6 +250,12 @@ export class PromptModel {
     return this.#fail(prompt, request.request_id, request.action, detail || prompt.failure?.stderr || '', now);
   }
 
+  /** The call answered nothing (the hub wants a confirmation, or has no Decide): the prompt is as it was. */
+  verdictWithdrawn(request: VerdictRequest): PromptChange[] {
+    const prompt = this.#settle(request);
+    return prompt ? [{kind: 'updated', prompt: this.#view(prompt)}] : [];
+  }
+
   /** Hide a prompt locally. Nothing is sent: no answer never means allow. */
   dismiss(key: string): PromptChange[] {
     const prompt = this.#prompts.get(key);

@@ -78,6 +78,20 @@ export async function sendDecide(client: VarlinkCaller, r: DecideRequest): Promi
   }
 }
 
+/**
+ * Whether the hub has Decide, from its interface description: true or false, or null when it did not answer (the
+ * connection broke or timed out; ask again on the next connection).
+ */
+export async function hasDecide(client: VarlinkCaller): Promise<boolean | null> {
+  try {
+    const reply = await client.call('org.varlink.service.GetInterfaceDescription', {interface: CLEARANCE_INTERFACE},
+      {timeoutMs: QUERY_TIMEOUT_MS});
+    return typeof reply.description === 'string' && /^method Decide\(/m.test(reply.description);
+  } catch (e) {
+    return e instanceof VarlinkError ? false : null;
+  }
+}
+
 /** What WatchDecisions and the indicator show of the lasting decisions. */
 export interface DecisionState {
   readonly grants: readonly Decision[];

@@ -17,6 +17,7 @@ import {
   fetchContainerIdentity, fetchPending, sendVerdict, sendVerdictContainer, subscribedEvent,
   SUBSCRIBE, WATCH, watchedPending, type ContainerOutcome, type VarlinkCaller, type VerdictOutcome,
 } from './clearance-calls.js';
+import {hasDecide, sendDecide, type DecideOutcome, type DecideRequest} from './decision-calls.js';
 import type {Scheduler} from './scheduler.js';
 
 /** One varlink connection to a hub, as the edge's transport provides it. */
@@ -80,6 +81,8 @@ export interface HubCapabilities {
   readonly verdictContainer: boolean | null;
   /** null until the first identity lookup on this connection has tried it. */
   readonly containerIdentity: boolean | null;
+  /** Lasting answers (Decide): null until supportsDecide() has asked this connection. */
+  readonly decide: boolean | null;
 }
 
 export interface HubConnectionOptions {
@@ -98,7 +101,7 @@ export const STABLE_CONNECTION_MS = 5000;
 
 export class HubConnection {
   #state: HubState = CONNECTING;
-  #capabilities: HubCapabilities = {pending: null, verdictContainer: null, containerIdentity: null};
+  #capabilities: HubCapabilities = {pending: null, verdictContainer: null, containerIdentity: null, decide: null};
   #stream: HubPeer | null = null;
   #rpc: HubPeer | null = null;
   /** The identity lookups' connection, opened by the first lookup (null when it failed to open). */
@@ -158,6 +161,24 @@ export class HubConnection {
     const rpc = this.#connectedRpc();
     if (!rpc) return {kind: 'unreachable', detail: this.#unreachableDetail()};
     return sendVerdict(rpc, container, requestId, dest, action);
+  }
+
+  /** Whether the hub offers lasting answers; asked once per connection, null while not connected. */
+  async supportsDecide(): Promise<boolean | null> {
+    if (this.#capabilities.decide !== null) return this.#capabilities.decide;
+    const rpc = this.#connectedRpc();
+    if (!rpc) return null;
+    const generation = this.#generation;
+    const has = await hasDecide(rpc);
+    if (generation === this.#generation && has !== null) this.#capabilities = {...this.#capabilities, decide: has};
+    return has;
+  }
+
+  /** A lasting answer (Decide); a one-time one falls back to Verdict on a hub without Decide. */
+  async decide(request: DecideRequest): Promise<DecideOutcome> {
+    const rpc = this.#connectedRpc();
+    if (!rpc) return {kind: 'unreachable', detail: this.#unreachableDetail()};
+    return sendDecide(rpc, request);
   }
 
   /**
@@ -235,7 +256,7 @@ export class HubConnection {
     }
     this.#stream = stream;
     this.#rpc = rpc;
-    this.#capabilities = {pending: null, verdictContainer: null, containerIdentity: null};
+    this.#capabilities = {pending: null, verdictContainer: null, containerIdentity: null, decide: null};
     void rpc.closed.then(() => this.#lost(generation, 'the hub closed the connection'));
 
     // Events that arrive before the snapshot is delivered wait, so the snapshot always comes first.

@@ -9,6 +9,7 @@
 import type {ClearanceEvent} from '../clearance/event.js';
 import type {VerdictAction} from '../clearance/verdict.js';
 import type {ContainerOutcome, VerdictOutcome} from './clearance-calls.js';
+import type {DecideOutcome, DecideRequest} from './decision-calls.js';
 import type {HubCapabilities, HubConnection, HubListener, HubState} from './hub-connection.js';
 import {hubLabel, type HubSocket} from './hub-sockets.js';
 
@@ -54,6 +55,7 @@ export interface HubSetParts {
 export interface VerdictRoutes {
   verdict(origin: string, container: string, requestId: string, dest: string, action: VerdictAction): Promise<VerdictOutcome>;
   verdictContainer(origin: string, container: string, action: VerdictAction): Promise<ContainerOutcome>;
+  decide(origin: string, request: DecideRequest): Promise<DecideOutcome>;
 }
 
 /** Identity lookups routed by origin (hub-identity.ts). */
@@ -124,6 +126,17 @@ export class HubSet implements VerdictRoutes, IdentityRoutes {
     const entry = this.#hubs.get(origin);
     if (!entry) return Promise.resolve({kind: 'unreachable', detail: `hub ${origin} is gone`});
     return entry.connection.verdictContainer(container, action);
+  }
+
+  decide(origin: string, request: DecideRequest): Promise<DecideOutcome> {
+    const entry = this.#hubs.get(origin);
+    if (!entry) return Promise.resolve({kind: 'unreachable', detail: `hub ${origin} is gone`});
+    return entry.connection.decide(request);
+  }
+
+  /** Whether the hub `origin` offers lasting answers (null: not known now); its view's capabilities say it after. */
+  supportsDecide(origin: string): Promise<boolean | null> {
+    return this.#hubs.get(origin)?.connection.supportsDecide() ?? Promise.resolve(null);
   }
 
   containerIdentity(origin: string, container: string): Promise<string> {

@@ -9,7 +9,9 @@
 import type {ClearanceEvent} from '../clearance/event.js';
 import {PromptModel, type PromptChange, type PromptModelOptions, type VerdictRequest} from '../clearance/prompts.js';
 import type {VerdictAction} from '../clearance/verdict.js';
+import type {LastingChoice} from '../decisions/decision.js';
 import type {VerdictOutcome} from './clearance-calls.js';
+import type {DecideOutcome} from './decision-calls.js';
 import type {HubSetListener, HubView, IdentityRoutes, VerdictRoutes} from './hub-set.js';
 import {IdentityFeed, type IdentitySource} from './identity-feed.js';
 
@@ -105,6 +107,26 @@ export class PromptSession<H extends Hubs> {
     // The result line names the container: re-read its name while the verdict is on its way (a renamed task).
     this.#identity?.refresh(request.container, request.origin);
     return this.#send(request);
+  }
+
+  /**
+   * Answers one prompt with a lasting choice (Decide, to the hub that emitted its latest request); null when nothing
+   * was sent, as for answer(). The outcome settles the model (a confirmation asked for, or a hub without Decide,
+   * leaves the prompt as it was) and is returned for the UI to say what was decided.
+   */
+  decide(key: string, choice: LastingChoice, how: {confirmed: boolean; ui: string}): Promise<DecideOutcome> | null {
+    const request = this.model.beginVerdict(key, choice.action);
+    if (!request) return null;
+    this.#identity?.refresh(request.container, request.origin);
+    return this.hubs.decide(request.origin, {container: request.container, request_id: request.request_id,
+      dest: request.dest, choice, ...how}).then((outcome) => {
+      if (outcome.kind === 'needs-confirmation' || outcome.kind === 'unsupported') {
+        this.#emit(this.model.verdictWithdrawn(request));
+      } else {
+        this.#settle(request, outcome.kind === 'applied' ? {kind: 'applied'} : outcome);
+      }
+      return outcome;
+    });
   }
 
   /**

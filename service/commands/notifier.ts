@@ -11,12 +11,13 @@ import {NotifierService} from '../notify/notifier-service.js';
 import {parseCommandArgs, usageError} from './args.js';
 import {untilSignal} from './until-signal.js';
 
-export const summary = 'show blocked connections as desktop notifications with Allow/Deny (the fallback service)';
+export const summary = 'show blocked connections as desktop notifications with Allow/Deny/Allow 1 h (the fallback service)';
 
 const USAGE = `
 usage: terok-clearance notifier
-Shows blocked connections as desktop notifications (org.freedesktop.Notifications on the session bus) with Allow
-and Deny, for sessions without the GNOME extension. Follows every hub (the session hub and the per-container hubs,
+Shows blocked connections as desktop notifications (org.freedesktop.Notifications on the session bus) with Allow,
+Deny and, when the hub keeps lasting decisions, "Allow 1 h" (this target for this container for an hour: see
+terok-clearance grants), for sessions without the GNOME extension. Follows every hub (the session hub and the per-container hubs,
 as their sockets come and go): a repeat block updates its notification, a verdict's result replaces it, a failed
 verdict stays answerable, a shield down or disengaged raises an alert. Closing a notification answers nothing.
 While the GNOME extension runs (it owns org.terok.Clearance.Shell) it shows nothing and the extension prompts.

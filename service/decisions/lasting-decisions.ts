@@ -140,7 +140,7 @@ export class LastingDecisions {
   }
 
   newId(kind: 'rule' | 'grant'): string {
-    return `${kind === 'rule' ? 'r' : 'g'}${randomBytes(5).toString('hex')}`;
+    return newDecisionId(kind);
   }
 
   /** Makes a decision last: a rule into the rules file, a grant into the grant store. Rejects when it cannot. */
@@ -412,6 +412,11 @@ function isApplication(x: unknown): x is Application {
   const a = x as Application;
   return typeof x === 'object' && x !== null && typeof a.grant === 'string' && typeof a.container === 'string'
     && typeof a.project === 'string' && typeof a.target === 'string' && Object.keys(x).length === 4;
+}
+
+/** A fresh id: "r…" for a rule, "g…" for a grant (the hub's Decide and the CLI's `rules add`). */
+export function newDecisionId(kind: 'rule' | 'grant'): string {
+  return `${kind === 'rule' ? 'r' : 'g'}${randomBytes(5).toString('hex')}`;
 }
 
 export function blockFacts(event: ClearanceEvent): BlockFacts {

@@ -4,7 +4,7 @@
 import {readFile} from 'node:fs/promises';
 import {basename} from 'node:path';
 import type {Decision} from '../../core/decisions/decision.js';
-import {addRuleToText, parseRules, removeRuleFromText, type RulesParse} from '../../core/decisions/rules-file.js';
+import {addRuleToText, parseRules, problemsText, removeRuleFromText, type RulesParse} from '../../core/decisions/rules-file.js';
 import {writeFileAtomic} from './atomic-file.js';
 
 /** The file's text; "" when it does not exist (no rules is a valid state). */
@@ -21,10 +21,15 @@ export async function readRules(path: string): Promise<RulesParse> {
   return parseRules(await readRulesText(path), basename(path));
 }
 
-/** Appends `rule`; rejects with the file's problems when it has any (the operator fixes the file first). */
+/**
+ * Appends `rule`; rejects with the file's problems when it has any (the operator fixes the file first), and when
+ * the rule itself would not read back (a note the file does not take, say): nothing broken is ever written.
+ */
 export async function addRule(path: string, rule: Decision): Promise<void> {
   const edited = addRuleToText(await readRulesText(path), rule);
   if ('error' in edited) throw new Error(`${path}: ${edited.error}`);
+  const check = parseRules(edited.text, basename(path));
+  if (!check.ok) throw new Error(problemsText(check.problems));
   await writeFileAtomic(path, edited.text);
 }
 

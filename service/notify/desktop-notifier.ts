@@ -7,7 +7,7 @@ import type {ClockFormat} from '../../core/clearance/format.js';
 import type {PromptChange} from '../../core/clearance/prompts.js';
 import {logger} from '../log.js';
 import {FdoNotifications} from './fdo-notifications.js';
-import {GNOME_PER_APP_LIMIT} from './notification-board.js';
+import {GNOME_PER_APP_LIMIT, type LastingOffer} from './notification-board.js';
 import {Notifier, type PromptActionHandler, type PromptNotifier} from './notifier.js';
 import {SessionBus} from './session-bus.js';
 
@@ -26,6 +26,8 @@ export interface DesktopNotifierOptions {
   /** Live notifications at most (GNOME Shell keeps 10 per app). */
   maxLive?: number;
   clock?: ClockFormat;
+  /** Whether a prompt offers "Allow 1 h" (its hub has Decide); default never. */
+  offersLasting?: LastingOffer;
 }
 
 export class DesktopNotifier implements PromptNotifier {
@@ -50,7 +52,8 @@ export class DesktopNotifier implements PromptNotifier {
         show: (notification, previous) => fdo.notify(notification, previous),
         close: (posted) => fdo.close(posted),
         isCurrent: (posted) => fdo.isCurrent(posted),
-      }, options.onAction, {maxLive: options.maxLive ?? GNOME_PER_APP_LIMIT, clock: options.clock});
+      }, options.onAction, {maxLive: options.maxLive ?? GNOME_PER_APP_LIMIT, clock: options.clock,
+        offersLasting: options.offersLasting});
       const quietName = options.quietWhileOwned ?? EXTENSION_BUS_NAME;
       const quiet = (owner: string | null): void => notifier?.setSuppressed(owner !== null);
       quiet(await bus.watchName(quietName, (owner) => {
@@ -82,6 +85,11 @@ export class DesktopNotifier implements PromptNotifier {
 
   render(changes: readonly PromptChange[]): void {
     this.#notifier?.render(changes);
+  }
+
+  /** Plan again what is shown (a LastingOffer answer changed). */
+  refresh(): void {
+    this.#notifier?.refresh();
   }
 
   async settled(): Promise<void> {

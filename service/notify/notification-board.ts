@@ -29,6 +29,15 @@ export interface Planned {
 }
 
 const PROMPT_ACTIONS = [{key: 'allow', label: 'Allow'}, {key: 'deny', label: 'Deny'}] as const;
+/** The lasting answer a notification offers besides Allow and Deny, when the prompt's hub has Decide. */
+export const ALLOW_1H = 'allow-1h';
+const LASTING_ACTIONS = [PROMPT_ACTIONS[0], {key: ALLOW_1H, label: 'Allow 1 h'}, PROMPT_ACTIONS[1]] as const;
+
+/**
+ * Whether a prompt's notification offers "Allow 1 h" (its hub has Decide); null while that is being asked of a
+ * newly connected hub: the prompt waits that one call, so it is posted once with the right buttons.
+ */
+export type LastingOffer = (prompt: PromptView) => boolean | null;
 const OVERFLOW = 'overflow';
 
 export class NotificationBoard {
@@ -39,9 +48,11 @@ export class NotificationBoard {
   /** Slot → the content the operator closed. */
   readonly #hidden = new Map<string, string>();
   readonly #clock: ClockFormat;
+  readonly #offersLasting: LastingOffer;
 
-  constructor(clock: ClockFormat = localClockTime) {
+  constructor(clock: ClockFormat = localClockTime, offersLasting: LastingOffer = () => false) {
     this.#clock = clock;
+    this.#offersLasting = offersLasting;
   }
 
   apply(changes: readonly PromptChange[]): void {
@@ -86,7 +97,8 @@ export class NotificationBoard {
   plan(maxLive: number): Planned[] {
     const alerts = [...this.#alerts.values()].sort((a, b) => a.since - b.since)
       .map((alert) => ({planned: this.#alert(alert), line: alertTitle(alert)}));
-    const prompts = [...this.#prompts.values()].sort((a, b) => a.number - b.number)
+    const prompts = [...this.#prompts.values()].filter((p) => this.#offersLasting(p) !== null)
+      .sort((a, b) => a.number - b.number)
       .map((prompt) => ({planned: this.#prompt(prompt), line: `${promptTitle(prompt)} (${prompt.identity})`}));
     const urgent = [...alerts, ...prompts].filter(({planned}) => this.#visible(planned));
     const budget = Math.max(1, maxLive);
@@ -117,7 +129,7 @@ export class NotificationBoard {
       notification: {
         summary: promptTitle(prompt),
         body: [...promptBody(prompt, this.#clock), ...(status ? [status] : [])].join('\n'),
-        actions: PROMPT_ACTIONS, urgency: 'critical', resident: true, transient: false, expireMs: 0,
+        actions: this.#offersLasting(prompt) === true ? LASTING_ACTIONS : PROMPT_ACTIONS, urgency: 'critical', resident: true, transient: false, expireMs: 0,
       },
     };
   }

@@ -7,12 +7,15 @@ import type {PromptChange} from '../../core/clearance/prompts.js';
 import {isVerdictAction, type VerdictAction} from '../../core/clearance/verdict.js';
 import {logger} from '../log.js';
 import type {DesktopNotification, Posted} from './fdo-notifications.js';
-import {contentKey, NotificationBoard, type Planned} from './notification-board.js';
+import {ALLOW_1H, contentKey, NotificationBoard, type LastingOffer, type Planned} from './notification-board.js';
 
 const log = logger('notifier');
 
-/** The operator pressed Allow or Deny on the prompt `key` (the prompt model's key). */
-export type PromptActionHandler = (key: string, action: VerdictAction) => void;
+/** What a prompt's notification offers: Allow, Deny, and "Allow 1 h" when its hub has Decide. */
+export type PromptAction = VerdictAction | typeof ALLOW_1H;
+
+/** The operator pressed one of them on the prompt `key` (the prompt model's key). */
+export type PromptActionHandler = (key: string, action: PromptAction) => void;
 
 /** What every notifier offers its owner, whatever it renders into. */
 export interface PromptNotifier {
@@ -36,6 +39,7 @@ export interface NotifierOptions {
   /** Live notifications at most. */
   maxLive: number;
   clock?: ClockFormat;
+  offersLasting?: LastingOffer;
 }
 
 interface Live extends Planned {
@@ -56,7 +60,7 @@ export class Notifier implements PromptNotifier {
   constructor(sink: NotificationSink, onAction: PromptActionHandler, options: NotifierOptions) {
     this.#sink = sink;
     this.#onAction = onAction;
-    this.#board = new NotificationBoard(options.clock);
+    this.#board = new NotificationBoard(options.clock, options.offersLasting);
     this.#maxLive = options.maxLive;
   }
 
@@ -81,7 +85,8 @@ export class Notifier implements PromptNotifier {
   /** An action the sink reports for one of its notifications. */
   actionInvoked(posted: Posted, key: string): void {
     const live = this.#find(posted);
-    if (live?.kind === 'prompt' && live.promptKey !== null && isVerdictAction(key)) this.#onAction(live.promptKey, key);
+    if (live?.kind !== 'prompt' || live.promptKey === null) return;
+    if (isVerdictAction(key) || key === ALLOW_1H) this.#onAction(live.promptKey, key);
   }
 
   /** The sink reports one of its notifications closed (by the operator, or by the server). */

@@ -5,6 +5,7 @@ import {makeEvent, type ClearanceEvent} from '../../../core/clearance/event.js';
 import {clockTime} from '../../../core/clearance/format.js';
 import {PromptModel, promptKey} from '../../../core/clearance/prompts.js';
 import type {VerdictAction} from '../../../core/clearance/verdict.js';
+import type {PromptAction} from '../../../service/notify/notifier.js';
 import {CallbackNotifier, type NotificationUpdate} from '../../../service/notify/callback-notifier.js';
 import type {DesktopNotification} from '../../../service/notify/fdo-notifications.js';
 
@@ -13,7 +14,7 @@ const T0 = Date.UTC(2025, 0, 2, 9, 30, 0);
 function setup(maxLive?: number) {
   const updates: NotificationUpdate[] = [];
   const shown = new Map<number, DesktopNotification>();
-  const actions: [string, VerdictAction][] = [];
+  const actions: [string, PromptAction][] = [];
   const notifier = new CallbackNotifier((update) => {
     updates.push(update);
     if (update.type === 'show') shown.set(update.id, update.notification);

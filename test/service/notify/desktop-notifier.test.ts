@@ -8,6 +8,8 @@ import {makeEvent, type ClearanceEvent} from '../../../core/clearance/event.js';
 import {clockTime} from '../../../core/clearance/format.js';
 import {PromptModel, promptKey, type PromptChange} from '../../../core/clearance/prompts.js';
 import type {VerdictAction} from '../../../core/clearance/verdict.js';
+import type {PromptAction} from '../../../service/notify/notifier.js';
+import type {LastingOffer} from '../../../service/notify/notification-board.js';
 import {setLogLevel} from '../../../service/log.js';
 import {DesktopNotifier, EXTENSION_BUS_NAME} from '../../../service/notify/desktop-notifier.js';
 import {startPrivateBus, type PrivateBus} from './support/private-bus.js';
@@ -61,15 +63,15 @@ async function server(options: ServerOptions = {}): Promise<NotificationServer> 
 interface Harness {
   notifier: DesktopNotifier;
   model: PromptModel;
-  actions: [string, VerdictAction][];
+  actions: [string, PromptAction][];
   /** Applies events to the model and renders its changes; resolves when the notifier has settled. */
   feed(...events: ClearanceEvent[]): Promise<PromptChange[]>;
 }
 
-async function harness(address = bus.address): Promise<Harness> {
-  const actions: [string, VerdictAction][] = [];
+async function harness(address = bus.address, offersLasting?: LastingOffer): Promise<Harness> {
+  const actions: [string, PromptAction][] = [];
   const notifier = await DesktopNotifier.start({
-    address, clock: (ms) => clockTime(ms), onAction: (key, action) => actions.push([key, action]),
+    address, clock: (ms) => clockTime(ms), onAction: (key, action) => actions.push([key, action]), offersLasting,
   });
   cleanups.push(() => notifier.dispose());
   const model = new PromptModel();
@@ -113,6 +115,25 @@ describe('Notify', () => {
       expire: 0,
     });
     expect(call!.hints).toEqual({urgency: {signature: 'y', value: 2}, resident: {signature: 'b', value: true}});
+  });
+
+  test('"Allow 1 h" only where the hub has Decide; a prompt whose hub is being asked waits; the action comes back', async () => {
+    const srv = await server();
+    let offer: boolean | null = null;
+    const {feed, notifier, actions} = await harness(bus.address, () => offer);
+    await feed(blocked());
+    expect(srv.calls).toEqual([]); // asked of its hub still: not posted with the wrong buttons
+    offer = true;
+    notifier.refresh();
+    await until(() => srv.calls.length === 1, 'Notify');
+    expect(srv.calls[0]!.actions).toEqual(['allow', 'Allow', 'allow-1h', 'Allow 1 h', 'deny', 'Deny']);
+    srv.emitAction(srv.calls[0]!.id, 'allow-1h', srv.calls[0]!.sender);
+    await until(() => actions.length === 1, 'the action');
+    expect(actions[0]![1]).toBe('allow-1h');
+    offer = false; // the hub reconnected without Decide: only Allow and Deny
+    notifier.refresh();
+    await until(() => srv.calls.length === 2, 'the replacement');
+    expect(srv.calls[1]!.actions).toEqual(['allow', 'Allow', 'deny', 'Deny']);
   });
 
   test('a repeat block replaces the prompt in place and shows the count', async () => {

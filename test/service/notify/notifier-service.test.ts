@@ -20,6 +20,8 @@ const C2 = 'fed654cba321';
 const CLI = distModule('service/cli.ts');
 const DOSSIER = {project: 'warp', task: 't42', name: 'build'};
 const PROMPT = 'Blocked: registry.example.net:443';
+/** Our hub has Decide: its prompts offer "Allow 1 h" between Allow and Deny. */
+const LASTING_ACTIONS = ['allow', 'Allow', 'allow-1h', 'Allow 1 h', 'deny', 'Deny'];
 
 let dir: string;
 let paths: ReturnType<typeof sessionPaths>;
@@ -127,7 +129,7 @@ describe('terok-clearance notifier', () => {
     const {server} = await startAll();
     await read(pending(1));
     const prompt = await posted(server, PROMPT);
-    expect(prompt).toMatchObject({appName: 'terok-clearance', replacesId: 0, actions: ['allow', 'Allow', 'deny', 'Deny'],
+    expect(prompt).toMatchObject({appName: 'terok-clearance', replacesId: 0, actions: LASTING_ACTIONS,
       expire: 0});
     expect(prompt.body.split('\n')).toEqual(['warp/t42 · build', 'Protocol: TCP', 'IP: 198.51.100.1']);
     expect(prompt.hints).toEqual({urgency: {signature: 'y', value: 2}, resident: {signature: 'b', value: true}});
@@ -141,6 +143,27 @@ describe('terok-clearance notifier', () => {
     expect(server.calls.some((c) => c.id === prompt.id && c.body.endsWith('\nAllowing...'))).toBe(true);
     await pause(300);
     expect(shieldCalls()).toEqual([['allow', C, 'registry.example.net']]);
+  });
+
+  test('"Allow 1 h" makes a grant for an hour through Decide: the shield allows once and terok-clearance grants lists it', async () => {
+    const {server} = await startAll();
+    // A container of its own: the grant (in this file's private state dir) must not answer the other tests' blocks.
+    const c3 = 'aaa111bbb222';
+    await read(pending(1, 'registry.example.net', DOSSIER, c3));
+    const prompt = await posted(server, PROMPT);
+    server.emitAction(prompt.id, 'allow-1h', prompt.sender);
+    await posted(server, 'Allowed: registry.example.net');
+    expect(shieldCalls()).toEqual([['allow', c3, 'registry.example.net']]);
+    const grants = await run([process.execPath, CLI, 'grants', '--json'], {env: hubEnv});
+    const [line, ...more] = grants.stdout.trim().split('\n');
+    expect(more).toEqual([]);
+    expect(JSON.parse(line!).grant).toMatchObject({kind: 'grant', action: 'allow', target: 'registry.example.net',
+      container: c3, ui: 'notifier'});
+    const left = Date.parse((JSON.parse(line!) as {grant: {expires: string}}).grant.expires) - Date.now();
+    expect(left).toBeGreaterThan(3_500_000);
+    expect(left).toBeLessThanOrEqual(3_600_000);
+    const revoked = await run([process.execPath, CLI, 'grants', 'revoke', (JSON.parse(line!) as {grant: {id: string}}).grant.id], {env: hubEnv});
+    expect(revoked.code).toBe(0);
   });
 
   test('a repeat block updates the prompt in place, and the verdict answers the latest request', async () => {
@@ -163,7 +186,7 @@ describe('terok-clearance notifier', () => {
     await until(() => /\nAllow failed: bad_domain!: .*invalid target &quot;bad_domain!&quot;/.test(latest(server, prompt.id).body),
       'Allow failed in the prompt');
     expect(latest(server, prompt.id)).toMatchObject({summary: 'Blocked: bad_domain!:443',
-      actions: ['allow', 'Allow', 'deny', 'Deny']});
+      actions: LASTING_ACTIONS});
 
     server.emitAction(prompt.id, 'deny', prompt.sender);
     await until(() => /\nDeny failed: bad_domain!: .*invalid target/.test(latest(server, prompt.id).body),

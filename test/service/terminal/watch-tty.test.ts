@@ -69,7 +69,7 @@ describe('watch in a terminal', () => {
     await pane.type('x 3');
     await pane.waitForText("unknown command 'x' (h for help)");
     await pane.type('a one');
-    await pane.waitForText('usage: a N, with N the number in brackets (l lists them)');
+    await pane.waitForText('usage: a N [WHEN [SCOPE] [domain]], with N the number in brackets (l lists them)');
     await pane.type('D 9');
     await pane.waitForText('no container 9 with pending requests (l lists them)');
 

@@ -21,6 +21,22 @@ export interface ShieldApplier {
   apply(container: string, dest: string, action: VerdictAction): Promise<{ok: boolean; stderr: string}>;
 }
 
+/**
+ * Tells the shield a verdict on a block: the blocked address first, then the domain when the reader knew one.
+ * `terok-shield allow DOMAIN` resolves the name again itself, and where DNS answers other addresses than the one the
+ * container used (CDNs, round robin) or none, the domain alone would leave the retried connection refused while
+ * "Allowed" is shown. The address is the promise, so it decides `ok`; the domain widens the answer to the name's
+ * other addresses, and its failure is reported in `stderr` without undoing what was applied.
+ */
+export async function applyToBlock(shield: ShieldApplier, container: string,
+  block: Pick<ClearanceEvent, 'domain' | 'dest'>, action: VerdictAction): Promise<{ok: boolean; stderr: string}> {
+  const address = await shield.apply(container, block.dest, action);
+  if (!address.ok || !block.domain || block.domain === block.dest) return address;
+  const name = await shield.apply(container, block.domain, action);
+  if (name.ok) return address;
+  return {ok: true, stderr: `${block.dest} ${action === 'allow' ? 'allowed' : 'denied'}; ${block.domain}: ${name.stderr}`};
+}
+
 export const UNKNOWN_REQUEST = 'org.terok.Clearance1.UnknownRequest';
 export const VERDICT_TUPLE_MISMATCH = 'org.terok.Clearance1.VerdictTupleMismatch';
 export const INVALID_ACTION = 'org.terok.Clearance1.InvalidAction';

@@ -11,7 +11,7 @@ import {watch, type FSWatcher} from 'node:fs';
 import {mkdir, readFile} from 'node:fs/promises';
 import {basename, dirname, join} from 'node:path';
 import type {ClearanceEvent} from '../../core/clearance/event.js';
-import {bindingTarget, type ShieldApplier} from '../../core/clearance/verdict.js';
+import {applyToBlock, bindingTarget, type ShieldApplier} from '../../core/clearance/verdict.js';
 import {decisionRecord} from '../../core/decisions/decision-record.js';
 import type {DecidedBy, DecisionLogEntry} from '../../core/decisions/decision-log.js';
 import type {Decision} from '../../core/decisions/decision.js';
@@ -46,7 +46,10 @@ interface Application {
   grant: string;
   container: string;
   project: string;
+  /** What the grant matched: the domain, or the address when the block had none. */
   target: string;
+  /** The blocked address, allowed beside the domain (see applyToBlock), so denied beside it. */
+  dest: string;
 }
 
 interface Revocation extends Application {
@@ -158,7 +161,7 @@ export class LastingDecisions {
   async applied(decision: Decision, event: ClearanceEvent): Promise<void> {
     if (decision.kind !== 'grant' || decision.action !== 'allow') return;
     const app = {grant: decision.id, container: event.container, project: event.dossier.project ?? '',
-      target: bindingTarget(event)};
+      target: bindingTarget(event), dest: event.dest};
     if (this.#applied.some((a) => a.grant === app.grant && a.container === app.container && a.target === app.target)) return;
     this.#applied.push(app);
     await this.#saveApplied();
@@ -324,10 +327,11 @@ export class LastingDecisions {
     if (other && other.decision.action === 'allow' && other.decision.port === 0) {
       result = {ok: true, stderr: ''};
       if (other.decision.kind === 'grant') {
-        this.#applied.push({grant: other.decision.id, container: r.container, project: r.project, target: r.target});
+        this.#applied.push({grant: other.decision.id, container: r.container, project: r.project, target: r.target,
+          dest: r.dest});
       }
     } else {
-      result = await this.#o.applier.apply(r.container, r.target, 'deny');
+      result = await applyToBlock(this.#o.applier, r.container, {dest: r.dest, domain: r.target}, 'deny');
       if (result.ok || r.attempts === 0) {
         await this.record({by: r.by, decision: r.grant, lasting: '', container: r.container, identity: '',
           request_id: '', target: r.target, port: 0, action: 'deny', ok: result.ok, stderr: result.stderr, ui: '', uid: -1});
@@ -411,7 +415,8 @@ export class LastingDecisions {
 function isApplication(x: unknown): x is Application {
   const a = x as Application;
   return typeof x === 'object' && x !== null && typeof a.grant === 'string' && typeof a.container === 'string'
-    && typeof a.project === 'string' && typeof a.target === 'string' && Object.keys(x).length === 4;
+    && typeof a.project === 'string' && typeof a.target === 'string' && typeof a.dest === 'string'
+    && Object.keys(x).length === 5;
 }
 
 /** A fresh id: "r…" for a rule, "g…" for a grant (the hub's Decide and the CLI's `rules add`). */

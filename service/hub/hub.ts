@@ -4,7 +4,7 @@ import {makeEvent, type ClearanceEvent} from '../../core/clearance/event.js';
 import {dossierIdentity} from '../../core/clearance/identity.js';
 import {sanitiseDossier} from '../../core/clearance/sanitise.js';
 import {
-  bindingTarget, INVALID_ACTION, isVerdictAction, SHIELD_CLI_FAILED, UNKNOWN_REQUEST, VERDICT_TUPLE_MISMATCH,
+  applyToBlock, bindingTarget, INVALID_ACTION, isVerdictAction, SHIELD_CLI_FAILED, UNKNOWN_REQUEST, VERDICT_TUPLE_MISMATCH,
   type ShieldApplier, type VerdictAction,
 } from '../../core/clearance/verdict.js';
 import {decisionRecord} from '../../core/decisions/decision-record.js';
@@ -131,7 +131,7 @@ export class ClearanceHub {
     }
     const batch = {decision, events: [event]};
     this.answering.set(key, batch);
-    void this.applier.apply(event.container, bindingTarget(event), decision.action).then(async (result) => {
+    void applyToBlock(this.applier, event.container, event, decision.action).then(async (result) => {
       this.answering.delete(key);
       const by: DecidedBy = decision.kind === 'rule' ? 'rule' : 'grant';
       for (const e of batch.events) {
@@ -369,7 +369,7 @@ export class ClearanceHub {
     const purgesBefore = flight.purges;
     let result;
     try {
-      result = await this.applier.apply(container, target, action);
+      result = await applyToBlock(this.applier, container, taken[0]!.event, action);
     } finally {
       if (--flight.verdicts === 0) this.inFlight.delete(container);
     }

@@ -3,7 +3,7 @@
 // `down` and `up`, and the connection going through or staying refused. The only stand-in is podman (see
 // shield-lab.ts). Steps run in order on one lab; each checks what the shield itself did (its nft sets).
 import {afterAll, beforeAll, describe, expect, test} from '@jest/globals';
-import {mkdirSync, writeFileSync} from 'node:fs';
+import {appendFileSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs';
 import {dirname} from 'node:path';
 import type {JsonObject} from '../../core/varlink/message.js';
 import {VarlinkClient} from '../../service/varlink/client.js';
@@ -13,7 +13,8 @@ import {hostTables, PRIVATE_IP, SERVER_ALIASES, SERVER_IP, ShieldLab} from './sh
 
 const C = 'a1b2c3d4e5f6';
 const I = 'org.terok.Clearance1';
-const [DENIED, FAILING, AFTER_PRIVATE, RULED, GRANTED] = SERVER_ALIASES as [string, string, string, string, string];
+const [DENIED, FAILING, AFTER_PRIVATE, RULED, GRANTED, CDN] = SERVER_ALIASES as [string, string, string, string, string,
+  string];
 
 let rig: HubRig;
 let lab: ShieldLab;
@@ -90,6 +91,21 @@ describe('the real terok-shield', () => {
     expect(await lab.connect(DENIED)).toBe('EHOSTUNREACH');
     await new Promise((r) => setTimeout(r, 500));
     expect(events.slice(from).filter(blockedAt(DENIED))).toEqual([]);
+  });
+
+  test('Allow for a domain the shield resolves elsewhere still lets the blocked address through', async () => {
+    // The reader names the domain from the container's DNS log (dnsmasq's reply lines); the host's resolver, which
+    // the shield asks again when told the domain, knows no such name: the domain alone would allow nothing.
+    appendFileSync(`${lab.stateDir}/dnsmasq.log`, `Dec  5 10:00:00 dnsmasq[7]: reply cdn.clearance.test is ${CDN}\n`);
+    const event = await blocked(CDN);
+    expect(event.domain).toBe('cdn.clearance.test');
+    expect(await cli('allow', String(event.request_id))).toMatchObject({code: 0, stdout: expect.stringMatching(/Allowed: cdn\.clearance\.test/)});
+    expect(await lab.nftSet('allow_v4')).toContain(CDN);
+    expect(await lab.connect(CDN)).toBe('ok');
+    // What the shield said about the domain is in the decision log.
+    const log = readFileSync(`${rig.env.XDG_STATE_HOME}/terok-clearance/decisions.jsonl`, 'utf8').trim().split('\n');
+    expect(JSON.parse(log.at(-1)!)).toMatchObject({target: 'cdn.clearance.test', ok: true,
+      stderr: expect.stringMatching(new RegExp(`^${CDN.replace(/\./g, '\\.')} allowed; cdn\\.clearance\\.test: [\\s\\S]*No IPs allowed`))});
   });
 
   test('a shield failure comes back as ShieldCliFailed with the shield\'s message; the request stays answerable', async () => {

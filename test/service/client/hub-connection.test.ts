@@ -98,7 +98,7 @@ describe('catch-up and live events', () => {
     await until(() => r.status === 'connected', 'connected');
 
     expect(await c.verdict(C1, `${C1}:1`, 'registry.example.net', 'allow')).toEqual({kind: 'applied'});
-    expect(hub.shield.calls).toEqual([[C1, 'registry.example.net', 'allow']]);
+    expect(hub.shield.calls).toEqual([[C1, '198.51.100.1', 'allow'], [C1, 'registry.example.net', 'allow']]);
     expect(await c.verdict(C1, `${C1}:1`, 'registry.example.net', 'allow')).toEqual({kind: 'unknown-request'});
 
     hub.shield.result = {ok: false, stderr: 'nft: no such table'};

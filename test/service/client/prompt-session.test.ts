@@ -50,7 +50,7 @@ describe('PromptSession', () => {
     expect(p2!.origin).toBe(containerHub.path);
 
     await session.answer(p2!.key, 'allow');
-    expect(containerHub.shield.calls).toEqual([[C2, 'pypi.example', 'allow']]);
+    expect(containerHub.shield.calls).toEqual([[C2, '198.51.100.1', 'allow'], [C2, 'pypi.example', 'allow']]);
     expect(sessionHub.shield.calls).toEqual([]);
     expect(session.model.results()[0]).toMatchObject({target: 'pypi.example', action: 'allow', ok: true});
   });
@@ -64,7 +64,7 @@ describe('PromptSession', () => {
     expect(session.model.prompts()).toHaveLength(1);
     expect(session.model.prompts()[0]!.requestId).toBe(`${C1}:2`);
     await session.answer(session.model.prompts()[0]!.key, 'deny');
-    expect(sessionHub.shield.calls).toEqual([[C1, 'registry.example.net', 'deny']]);
+    expect(sessionHub.shield.calls).toEqual([[C1, '198.51.100.1', 'deny'], [C1, 'registry.example.net', 'deny']]);
     expect(session.model.prompts()).toEqual([]);
   });
 
@@ -78,7 +78,8 @@ describe('PromptSession', () => {
     expect(sent?.count).toBe(2);
     expect(session.answerContainer(C1, 'allow')).toBeNull(); // both in flight: nothing more is sent
     await sent!.done;
-    expect(sessionHub.shield.calls.map((c) => c[1]).sort()).toEqual(['b.example', 'registry.example.net']);
+    // The shield refuses each blocked address, so neither domain is tried.
+    expect(sessionHub.shield.calls.map((c) => c[1])).toEqual(['198.51.100.1', '198.51.100.1']);
     // Each failure is reported by the hub's verdict_applied (while ours is in flight) and by our settling it.
     expect(changes.filter((c) => c.kind === 'failed' && c.prompt.inFlight === null)).toHaveLength(2);
     expect(session.model.prompts().map((p) => p.failure?.stderr)).toEqual(['nft: busy', 'nft: busy']);
@@ -98,7 +99,7 @@ describe('PromptSession', () => {
     const first = a.session.answer(key, 'allow');
     expect(a.session.answer(key, 'allow')).toBeNull();
     await Promise.all([first, b.session.answer(key, 'deny')]);
-    expect(sessionHub.shield.calls).toHaveLength(1);
+    expect(sessionHub.shield.calls).toHaveLength(2);
     expect(a.session.model.prompts()).toEqual([]);
     expect(b.session.model.prompts()).toEqual([]);
     // Whoever lost the race saw "already answered", never an error.

@@ -76,7 +76,7 @@ describe('against the real hub process', () => {
     await read(pending(2, 'registry.example.net'), pending(3, 'files.example'));
     await until(() => s.model.prompts().length === 2 && s.model.prompts()[0]!.count === 2, 'live: a repeat and a new one');
     await s.answer(s.model.prompts()[0]!.key, 'allow');
-    expect(decisions()).toEqual([`allow ${C1} registry.example.net`]);
+    expect(decisions()).toEqual([`allow ${C1} 198.51.100.1`, `allow ${C1} registry.example.net`]);
 
     hub.child.kill('SIGKILL');
     await hub.finished;
@@ -86,7 +86,7 @@ describe('against the real hub process', () => {
     expect(kept).toMatchObject({requestId: `${C1}:3`, target: 'files.example'});
     await s.answer(kept!.key, 'allow');
     expect(s.model.prompts()[0]?.failure).toMatchObject({ok: false, stderr: expect.stringMatching(/unavailable/)});
-    expect(decisions()).toEqual([`allow ${C1} registry.example.net`]);
+    expect(decisions()).toEqual([`allow ${C1} 198.51.100.1`, `allow ${C1} registry.example.net`]);
 
     await startHub(); // binds over the stale socket the killed process left
     await until(() => s.hubs.hubs()[0]?.state.status === 'connected', 'reconnected', 3000);
@@ -94,6 +94,7 @@ describe('against the real hub process', () => {
     await read(pending(4, 'files.example'));
     await until(() => s.model.prompts().length === 1, 'a block from the new hub process');
     await s.answer(s.model.prompts()[0]!.key, 'deny');
-    expect(decisions()).toEqual([`allow ${C1} registry.example.net`, `deny ${C1} files.example`]);
+    expect(decisions()).toEqual([`allow ${C1} 198.51.100.1`, `allow ${C1} registry.example.net`, `deny ${C1} 198.51.100.1`,
+      `deny ${C1} files.example`]);
   }, 20_000);
 });

@@ -214,7 +214,8 @@ describe('Verdict', () => {
     expect(shield.calls).toEqual([]);
     expect(await verdict(c, {container: C1, request_id: `${C1}:1`, dest: 'registry.example.net', action: 'allow'}))
       .toEqual({ok: true});
-    expect(shield.calls).toEqual([[C1, 'registry.example.net', 'allow']]);
+    // The blocked address first (the shield resolves a domain itself, maybe elsewhere), then the domain.
+    expect(shield.calls).toEqual([[C1, '198.51.100.1', 'allow'], [C1, 'registry.example.net', 'allow']]);
   });
 
   test('without a domain the binding is the IP', async () => {
@@ -273,7 +274,7 @@ describe('Verdict', () => {
     expect(second.errorName).toBe('org.terok.Clearance1.UnknownRequest');
     open();
     expect(await first).toEqual({ok: true});
-    expect(shield.calls).toHaveLength(1);
+    expect(shield.calls).toEqual([[C1, '198.51.100.1', 'allow'], [C1, 'registry.example.net', 'allow']]);
   });
 
   test('an allowed target also answers the other pending requests for it', async () => {
@@ -286,7 +287,7 @@ describe('Verdict', () => {
     expect(applied.map((e) => [e.type, e.request_id])).toEqual([
       ['verdict_applied', `${C1}:2`], ['verdict_applied', `${C1}:1`]]);
     expect(hub.pending().map((e) => e.request_id)).toEqual([`${C1}:3`]);
-    expect(shield.calls).toHaveLength(1);
+    expect(shield.calls).toHaveLength(2);
   });
 
   test('a failure after the container was purged does not resurrect the binding', async () => {
@@ -373,7 +374,8 @@ describe('Pending and VerdictContainer', () => {
       {target: 'registry.example.net', request_ids: [`${C1}:1`, `${C1}:2`], ok: true, stderr: ''},
       {target: '203.0.113.9', request_ids: [`${C1}:3`], ok: true, stderr: ''},
     ]);
-    expect(shield.calls).toEqual([[C1, 'registry.example.net', 'deny'], [C1, '203.0.113.9', 'deny']]);
+    expect(shield.calls).toEqual([[C1, '198.51.100.1', 'deny'], [C1, 'registry.example.net', 'deny'],
+      [C1, '203.0.113.9', 'deny']]);
     expect(hub.pending().map((e) => e.container)).toEqual([C2]);
     expect((await sub.next(7)).slice(4).map((e) => e.request_id)).toEqual([`${C1}:1`, `${C1}:2`, `${C1}:3`]);
   });

@@ -55,6 +55,9 @@ async function watchDecisions(): Promise<JsonObject[]> {
   return replies;
 }
 
+/** The shield calls of one verdict on a block with a domain: its address, then the domain (see applyToBlock). */
+const onBlock = (action: string, ip: string, domain: string) => [[action, C, ip], [action, C, domain]];
+
 const lastState = (replies: JsonObject[]) => replies.filter((r) => r.state).at(-1)!.state as JsonObject;
 
 async function decide(rpc: VarlinkClient, n: number, dest: string, lasting: string, extra: JsonObject = {}): Promise<JsonObject> {
@@ -72,8 +75,8 @@ describe('rules', () => {
     const watched = await watchDecisions();
     await rig.writeLines([block(1, '198.51.100.7', 'registry.example.net'), block(2, '203.0.113.9', 'other.org'),
       block(3, '198.51.100.8', 'cdn.example.net', 'elsewhere')]);
-    await eventually(() => rig.shieldCalls().length === 1 || undefined, 'the rule applied');
-    expect(rig.shieldCalls()).toEqual([['allow', C, 'registry.example.net']]);
+    await eventually(() => rig.shieldCalls().length === 2 || undefined, 'the rule applied');
+    expect(rig.shieldCalls()).toEqual(onBlock('allow', '198.51.100.7', 'registry.example.net'));
     // Only the uncovered blocks prompt: the other domain, and the same domain in another project.
     const pending = await pendingCount(rpc, 2) as JsonObject[];
     expect(pending.map((e) => e.request_id).sort()).toEqual([`${C}:2`, `${C}:3`]);
@@ -95,8 +98,9 @@ describe('rules', () => {
     expect(text).toMatch(new RegExp(`request: "?${C}:1"?`));
     expect(text).toMatch(/ui: test/);
     await rig.writeLines([block(2, '198.51.100.7', 'registry.example.net')]);
-    await eventually(() => rig.shieldCalls().length === 2 || undefined, 'the second block answered by the rule');
-    expect(rig.shieldCalls()).toEqual([['allow', C, 'registry.example.net'], ['allow', C, 'registry.example.net']]);
+    await eventually(() => rig.shieldCalls().length === 4 || undefined, 'the second block answered by the rule');
+    expect(rig.shieldCalls()).toEqual([...onBlock('allow', '198.51.100.7', 'registry.example.net'),
+      ...onBlock('allow', '198.51.100.7', 'registry.example.net')]);
     expect((await rpc.call(`${I}.Pending`)).events).toEqual([]);
     await eventually(() => (logLines().length === 2 ? true : undefined), 'the rule\'s log line');
     expect(logLines().map((l) => [l.by, l.request_id, l.lasting])).toEqual([
@@ -116,8 +120,8 @@ describe('rules', () => {
     expect(state.rules_error).toMatch(/^line 5: unknown key "prot"/);
     expect((await rpc.call(`${I}.Decisions`)).rules_error).toBe(state.rules_error);
     await rig.writeLines([block(1, '198.51.100.1', 'b.example.net'), block(2, '198.51.100.2', 'a.example.net')]);
-    await eventually(() => rig.shieldCalls().length === 1 || undefined, 'the last good rule applied');
-    expect(rig.shieldCalls()).toEqual([['allow', C, 'a.example.net']]);
+    await eventually(() => rig.shieldCalls().length === 2 || undefined, 'the last good rule applied');
+    expect(rig.shieldCalls()).toEqual(onBlock('allow', '198.51.100.2', 'a.example.net'));
     expect(((await pendingCount(rpc, 1)) as JsonObject[]).map((e) => e.domain)).toEqual(['b.example.net']);
     // Nothing is added to a file that does not parse: "always" is refused, the one-time answer still works.
     const refused = await decide(rpc, 1, 'b.example.net', 'always').then(() => null, (e) => e);
@@ -141,11 +145,11 @@ describe('grants', () => {
     const id = (reply.decision as JsonObject).id;
     expect((await rpc.call(`${I}.Decisions`)).grants).toMatchObject([{id}]);
     await rig.writeLines([block(2, '198.51.100.7', 'registry.example.net')]);
-    await eventually(() => rig.shieldCalls().length === 2 || undefined, 'the grant answered the next block');
-    await eventually(() => rig.shieldCalls().length === 3 || undefined, 'the revocation', 5000);
+    await eventually(() => rig.shieldCalls().length === 4 || undefined, 'the grant answered the next block');
+    await eventually(() => rig.shieldCalls().length === 6 || undefined, 'the revocation', 5000);
     const revokedAfter = Date.now() - granted;
-    expect(rig.shieldCalls()).toEqual([['allow', C, 'registry.example.net'], ['allow', C, 'registry.example.net'],
-      ['deny', C, 'registry.example.net']]);
+    expect(rig.shieldCalls()).toEqual([...onBlock('allow', '198.51.100.7', 'registry.example.net'),
+      ...onBlock('allow', '198.51.100.7', 'registry.example.net'), ...onBlock('deny', '198.51.100.7', 'registry.example.net')]);
     expect(revokedAfter).toBeGreaterThanOrEqual(2000);
     expect(revokedAfter).toBeLessThan(3500);
     expect((await rpc.call(`${I}.Decisions`)).grants).toEqual([]);
@@ -164,12 +168,12 @@ describe('grants', () => {
     hub.child.kill('SIGKILL');
     await hub.finished;
     await new Promise((r) => setTimeout(r, 2500));
-    expect(rig.shieldCalls()).toEqual([['allow', C, 'registry.example.net']]);
+    expect(rig.shieldCalls()).toEqual(onBlock('allow', '198.51.100.7', 'registry.example.net'));
     await rig.startHub();
-    await eventually(() => rig.shieldCalls().length === 2 || undefined, 'the revocation at start');
+    await eventually(() => rig.shieldCalls().length === 4 || undefined, 'the revocation at start');
     // Once: the start's own refresh and the timer it sets never both revoke.
     await new Promise((r) => setTimeout(r, 500));
-    expect(rig.shieldCalls().slice(1)).toEqual([['deny', C, 'registry.example.net']]);
+    expect(rig.shieldCalls().slice(2)).toEqual(onBlock('deny', '198.51.100.7', 'registry.example.net'));
     expect(readdirSync(join(rig.dir, 'state/terok-clearance/grants'))).toEqual([]);
   });
 
@@ -185,12 +189,12 @@ describe('grants', () => {
     await pendingCount(rpc, 1);
     await decide(rpc, 1, 'registry.example.net', '1h');
     await new Promise((r) => setTimeout(r, 1500));
-    expect(rig.shieldCalls()).toHaveLength(1);
+    expect(rig.shieldCalls()).toHaveLength(2);
     writeFileSync(clock, '+3601\n');
     const jumped = Date.now();
-    await eventually(() => rig.shieldCalls().length === 2 || undefined, 'the revocation after the jump', 3000);
+    await eventually(() => rig.shieldCalls().length === 4 || undefined, 'the revocation after the jump', 3000);
     expect(Date.now() - jumped).toBeLessThan(2000);
-    expect(rig.shieldCalls()[1]).toEqual(['deny', C, 'registry.example.net']);
+    expect(rig.shieldCalls().slice(2)).toEqual(onBlock('deny', '198.51.100.7', 'registry.example.net'));
   });
 
   test('a revocation the shield refuses is retried with back-off and alerted until it succeeds', async () => {
@@ -214,7 +218,7 @@ describe('grants', () => {
     await eventually(() => ((lastState(watched).failing as unknown[]).length === 0 ? true : undefined),
       'the retry that succeeds', 8000);
     // The refused tries never reached the simulated shield (the prelude failed them): one deny went through.
-    expect(rig.shieldCalls().filter((c) => c[0] === 'deny')).toEqual([['deny', C, 'registry.example.net']]);
+    expect(rig.shieldCalls().filter((c) => c[0] === 'deny')).toEqual(onBlock('deny', '198.51.100.7', 'registry.example.net'));
     // One log line for the first failure, one for the success: retries in between are state, not decisions.
     expect(logLines().filter((l) => l.by === 'expiry').map((l) => l.ok)).toEqual([false, true]);
   }, 20_000);
@@ -230,12 +234,12 @@ describe('ending and removing', () => {
     const timed = ((await decide(rpc, 2, 'pkg.example.org', '8h')).decision as JsonObject).id;
     expect(await rpc.call(`${I}.Revoke`, {id: timed})).toEqual({results: [{container: C, target: 'pkg.example.org',
       ok: true, stderr: ''}]});
-    expect(rig.shieldCalls().slice(2)).toEqual([['deny', C, 'pkg.example.org']]);
+    expect(rig.shieldCalls().slice(4)).toEqual(onBlock('deny', '203.0.113.5', 'pkg.example.org'));
     const unknown = await rpc.call(`${I}.Revoke`, {id: timed}).then(() => null, (e) => e);
     expect(unknown?.errorName).toBe(`${I}.UnknownDecision`);
     await rig.writeLines([JSON.stringify({type: 'container_exited', container: C, reason: 'stopped'})]);
-    await eventually(() => rig.shieldCalls().length === 4 || undefined, 'the until-exit revocation');
-    expect(rig.shieldCalls()[3]).toEqual(['deny', C, 'registry.example.net']);
+    await eventually(() => rig.shieldCalls().length === 8 || undefined, 'the until-exit revocation');
+    expect(rig.shieldCalls().slice(6)).toEqual(onBlock('deny', '198.51.100.7', 'registry.example.net'));
     expect((await rpc.call(`${I}.Decisions`)).grants).toEqual([]);
     // The log line follows the shield run.
     await eventually(() => (logLines().length === 4 ? true : undefined), 'the exit\'s log line');

@@ -17,6 +17,9 @@ const start = (...args: string[]) => rig.start(args);
 const startAll = () => rig.startAll();
 const writeLines = (lines: string[]) => rig.writeLines(lines);
 
+/** An address the shield refuses (the prelude below): a failure at the blocked address fails the verdict. */
+const FAILING_IP = '198.51.100.99';
+
 const probe = JSON.stringify({type: 'container_started', container: C});
 
 /** Writes probe events until `ready` settles: a subscriber is registered once it has seen one. */
@@ -34,7 +37,7 @@ const pending = (n: number) => JSON.stringify({type: 'pending', container: C, id
   ts: '2026-11-23T08:00:00.000001+00:00'});
 
 beforeEach(() => {
-  rig = new HubRig();
+  rig = new HubRig({shieldPrelude: `[ "$3" = ${FAILING_IP} ] && { echo "nft: no such set" >&2; exit 1; }`});
   paths = rig.paths;
 });
 
@@ -55,7 +58,7 @@ describe('hub and verdict helper processes', () => {
     const rpc = await VarlinkClient.connect(paths.hub);
     expect(await rpc.call('org.terok.Clearance1.Verdict',
       {container: C, request_id: `${C}:1`, dest: 'registry.example.net', action: 'allow'})).toEqual({ok: true});
-    expect(rig.shieldCalls()).toEqual([['allow', C, 'registry.example.net']]);
+    expect(rig.shieldCalls()).toEqual([['allow', C, '198.51.100.1'], ['allow', C, 'registry.example.net']]);
     expect((await stream.next()).value.event).toMatchObject({type: 'verdict_applied', request_id: `${C}:1`, action: 'allow', ok: true});
     rpc.close();
     sub.close();
@@ -63,14 +66,14 @@ describe('hub and verdict helper processes', () => {
 
   test('a shield that fails turns into ShieldCliFailed with its stderr, and the request can be retried', async () => {
     await startAll();
-    await writeLines([JSON.stringify({type: 'pending', container: C, id: `${C}:2`, dest: '198.51.100.1', port: 443, proto: 6,
+    await writeLines([JSON.stringify({type: 'pending', container: C, id: `${C}:2`, dest: FAILING_IP, port: 443, proto: 6,
       domain: 'bad_domain!'})]);
     const rpc = await VarlinkClient.connect(paths.hub);
     await pendingCount(rpc, 1);
     const error = await rpc.call('org.terok.Clearance1.Verdict', {container: C, request_id: `${C}:2`, dest: 'bad_domain!', action: 'deny'})
       .then(() => null, (e) => e);
     expect(error?.errorName).toBe('org.terok.Clearance1.ShieldCliFailed');
-    expect(error.parameters.stderr).toMatch(/invalid target/);
+    expect(error.parameters.stderr).toMatch(/no such set/);
     const again = await rpc.call('org.terok.Clearance1.Verdict', {container: C, request_id: `${C}:2`, dest: 'bad_domain!', action: 'deny'})
       .then(() => null, (e) => e);
     expect(again?.errorName).toBe('org.terok.Clearance1.ShieldCliFailed');

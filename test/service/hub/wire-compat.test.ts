@@ -16,8 +16,9 @@ import {validateServedIdls} from '../support/served-interfaces.js';
 const C = 'abc123def456';
 // wire.md §4's example line, byte for byte.
 const EXAMPLE_LINE = '{"type":"pending","container":"abc123def456","id":"abc123def456:7","dest":"198.51.100.1","port":443,"proto":6,"domain":"registry.example.net","dossier":{"project":"warp","task":"t42","name":"build"},"ts":"2026-11-23T08:00:00.000001+00:00"}';
-// A request whose target the simulated shield refuses (exit 2), so the verdict fails with ShieldCliFailed.
-const REFUSED_LINE = JSON.stringify({type: 'pending', container: C, id: `${C}:8`, dest: '198.51.100.2', port: 80, proto: 17,
+// A request whose address the simulated shield refuses (exit 2, a malformed IP), so the verdict fails with
+// ShieldCliFailed.
+const REFUSED_LINE = JSON.stringify({type: 'pending', container: C, id: `${C}:8`, dest: '198.51.100.999', port: 80, proto: 17,
   domain: 'bad_domain!'});
 const EXAMPLE_EVENT = {type: 'connection_blocked', container: C, request_id: `${C}:7`, dest: '198.51.100.1', port: 443,
   proto: 6, domain: 'registry.example.net', action: '', ok: false, reason: '',
@@ -142,12 +143,13 @@ describe('a python3-asyncvarlink client written like the terok ecosystem\'s', ()
         EXAMPLE_EVENT,
         {...EXAMPLE_EVENT, type: 'verdict_applied', request_id: `${C}:7`, dest: '', port: 0, proto: 0, domain: '',
           action: 'allow', ok: true, dossier: {}},
-        {...EXAMPLE_EVENT, request_id: `${C}:8`, dest: '198.51.100.2', port: 80, proto: 17, domain: 'bad_domain!', dossier: {}},
+        {...EXAMPLE_EVENT, request_id: `${C}:8`, dest: '198.51.100.999', port: 80, proto: 17, domain: 'bad_domain!', dossier: {}},
         {...EXAMPLE_EVENT, type: 'verdict_applied', request_id: `${C}:8`, dest: '', port: 0, proto: 0, domain: '',
-          action: 'allow', ok: false, reason: expect.stringMatching(/invalid target "bad_domain!"/), dossier: {}},
+          action: 'allow', ok: false, reason: expect.stringMatching(/invalid target "198\.51\.100\.999"/), dossier: {}},
       ]);
       expect(pick(all, 'verdict')).toEqual([{ok: true}]);
-      expect(stack.shieldCalls()).toEqual([['allow', C, 'registry.example.net'], ['allow', C, 'bad_domain!']]);
+      expect(stack.shieldCalls()).toEqual([['allow', C, '198.51.100.1'], ['allow', C, 'registry.example.net'],
+        ['allow', C, '198.51.100.999']]);
 
       const mismatch = (request: string, expected: string) => ({class: 'VerdictTupleMismatch',
         name: 'org.terok.Clearance1.VerdictTupleMismatch', parameters: {expected_container: C, expected_dest: expected,
@@ -158,7 +160,7 @@ describe('a python3-asyncvarlink client written like the terok ecosystem\'s', ()
         invalid, mismatch(`${C}:7`, 'registry.example.net'),
         invalid, mismatch(`${C}:8`, 'bad_domain!'),
         {class: 'ShieldCliFailed', name: 'org.terok.Clearance1.ShieldCliFailed',
-          parameters: {action: 'allow', stderr: expect.stringMatching(/invalid target "bad_domain!"/)}},
+          parameters: {action: 'allow', stderr: expect.stringMatching(/invalid target "198\.51\.100\.999"/)}},
       ]);
 
       // The bytes as they arrived: replies omit continues when false, every event has the 11 fields in wire order.

@@ -142,7 +142,7 @@ describe('terok-clearance notifier', () => {
     // The click showed at once, before the hub answered.
     expect(server.calls.some((c) => c.id === prompt.id && c.body.endsWith('\nAllowing...'))).toBe(true);
     await pause(300);
-    expect(shieldCalls()).toEqual([['allow', C, 'registry.example.net']]);
+    expect(shieldCalls()).toEqual([['allow', C, '198.51.100.1'], ['allow', C, 'registry.example.net']]);
   });
 
   test('"Allow 1 h" makes a grant for an hour through Decide: the shield allows once and terok-clearance grants lists it', async () => {
@@ -153,7 +153,7 @@ describe('terok-clearance notifier', () => {
     const prompt = await posted(server, PROMPT);
     server.emitAction(prompt.id, 'allow-1h', prompt.sender);
     await posted(server, 'Allowed: registry.example.net');
-    expect(shieldCalls()).toEqual([['allow', c3, 'registry.example.net']]);
+    expect(shieldCalls()).toEqual([['allow', c3, '198.51.100.1'], ['allow', c3, 'registry.example.net']]);
     const grants = await run([process.execPath, CLI, 'grants', '--json'], {env: hubEnv});
     const [line, ...more] = grants.stdout.trim().split('\n');
     expect(more).toEqual([]);
@@ -175,23 +175,24 @@ describe('terok-clearance notifier', () => {
     expect(server.withSummary(PROMPT).every((call) => call.id === prompt.id)).toBe(true);
     server.emitAction(prompt.id, 'deny', prompt.sender);
     await posted(server, 'Denied: registry.example.net');
-    expect(shieldCalls()).toEqual([['deny', C, 'registry.example.net']]);
+    expect(shieldCalls()).toEqual([['deny', C, '198.51.100.1'], ['deny', C, 'registry.example.net']]);
   });
 
   test('a failed verdict shows the shield\'s error and stays answerable', async () => {
     const {server} = await startAll();
-    await read(pending(1, 'bad_domain!'));
-    const prompt = await posted(server, 'Blocked: bad_domain!:443');
+    // An address the shield refuses (a malformed IP): the verdict fails at the blocked address itself.
+    await read({...pending(1, ''), dest: '198.51.100.999'});
+    const prompt = await posted(server, 'Blocked: 198.51.100.999:443');
     server.emitAction(prompt.id, 'allow', prompt.sender);
-    await until(() => /\nAllow failed: bad_domain!: .*invalid target &quot;bad_domain!&quot;/.test(latest(server, prompt.id).body),
+    await until(() => /\nAllow failed: 198\.51\.100\.999: .*invalid target &quot;198\.51\.100\.999&quot;/.test(latest(server, prompt.id).body),
       'Allow failed in the prompt');
-    expect(latest(server, prompt.id)).toMatchObject({summary: 'Blocked: bad_domain!:443',
+    expect(latest(server, prompt.id)).toMatchObject({summary: 'Blocked: 198.51.100.999:443',
       actions: LASTING_ACTIONS});
 
     server.emitAction(prompt.id, 'deny', prompt.sender);
-    await until(() => /\nDeny failed: bad_domain!: .*invalid target/.test(latest(server, prompt.id).body),
+    await until(() => /\nDeny failed: 198\.51\.100\.999: .*invalid target/.test(latest(server, prompt.id).body),
       'Deny failed in the prompt');
-    expect(shieldCalls()).toEqual([['allow', C, 'bad_domain!'], ['deny', C, 'bad_domain!']]);
+    expect(shieldCalls()).toEqual([['allow', C, '198.51.100.999'], ['deny', C, '198.51.100.999']]);
   });
 
   test('an ActionInvoked from any connection but the server\'s is ignored', async () => {
@@ -214,7 +215,7 @@ describe('terok-clearance notifier', () => {
     // It was listening all along: the server's own click applies.
     server.emitAction(prompt.id, 'allow', prompt.sender);
     await posted(server, 'Allowed: registry.example.net');
-    expect(shieldCalls()).toEqual([['allow', C, 'registry.example.net']]);
+    expect(shieldCalls()).toEqual([['allow', C, '198.51.100.1'], ['allow', C, 'registry.example.net']]);
   });
 
   test('started late it catches up; a killed hub\'s prompt goes once the restarted hub says it holds nothing; new blocks are answerable', async () => {
@@ -238,7 +239,7 @@ describe('terok-clearance notifier', () => {
     expect(again.replacesId).toBe(0);
     server.emitAction(again.id, 'allow', again.sender);
     await posted(server, 'Allowed: registry.example.net');
-    expect(shieldCalls()).toEqual([['allow', C, 'registry.example.net']]);
+    expect(shieldCalls()).toEqual([['allow', C, '198.51.100.1'], ['allow', C, 'registry.example.net']]);
   }, 30_000);
 
   test('shield down: its prompts go and a critical alert comes (escaped); shield up retires it', async () => {

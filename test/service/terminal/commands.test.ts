@@ -86,7 +86,7 @@ describe('allow and deny', () => {
 
     const allowed = await cli('allow', `${C1}:1`);
     expect([allowed.code, allowed.stdout]).toEqual([EXIT.OK, 'Allowed: registry.example.net (warp/t42 · build)\n']);
-    expect(hub.shield.calls).toEqual([[C1, 'registry.example.net', 'allow']]);
+    expect(hub.shield.calls).toEqual([[C1, '198.51.100.1', 'allow'], [C1, 'registry.example.net', 'allow']]);
 
     const again = await cli('allow', `${C1}:1`);
     expect(again.code).toBe(EXIT.UNKNOWN_REQUEST);
@@ -154,7 +154,7 @@ describe('watch without a terminal', () => {
     expect(await exited).toBe(EXIT.OK);
     expect(out).toContain('Pending requests (1):');
     expect(out).toContain('[1] Denied: registry.example.net (warp/t42 · build)');
-    expect(hub.shield.calls).toEqual([[C1, 'registry.example.net', 'deny']]);
+    expect(hub.shield.calls).toEqual([[C1, '198.51.100.1', 'deny'], [C1, 'registry.example.net', 'deny']]);
     expect(out).not.toContain('\x1b');
   });
 });

@@ -75,7 +75,7 @@ test('task container, standalone container, unknown id; a rename before the verd
   writeFileSync(meta, 'name: Renamed task\n');
   await pane.type('a 1');
   await pane.waitForText('[1] Allowed: registry.example.net (warp/t42 · Renamed task)');
-  expect(hub.shield.calls).toEqual([[task, 'registry.example.net', 'allow']]);
+  expect(hub.shield.calls).toEqual([[task, '198.51.100.1', 'allow'], [task, 'registry.example.net', 'allow']]);
 
   // The wire names the standalone container: that name wins, and podman's does not come back.
   hub.hub.ingest(blocked(2, {container: standalone, domain: 'pypi.example', dossier: {container_name: 'db-from-the-wire'}}));

@@ -62,7 +62,7 @@ describe('watch in a terminal', () => {
     await pane.waitForText('[1] allowing registry.example.net...');
     // The container's identity is the latest one its dossier gave: the hostile name, escaped.
     await pane.waitForText('[1] Allowed: registry.example.net (warp/t42 · \uFFFD[31mred\uFFFD[0m)');
-    expect(hub.shield.calls).toEqual([[C1, 'registry.example.net', 'allow']]);
+    expect(hub.shield.calls).toEqual([[C1, '198.51.100.1', 'allow'], [C1, 'registry.example.net', 'allow']]);
 
     await pane.type('a 1');
     await pane.waitForText('no pending request [1] (l lists them)');
@@ -87,7 +87,8 @@ describe('watch in a terminal', () => {
     await pane.waitForText('container 2: ci-runner (0123456789ab): denying 2 requests...');
     await pane.waitForText('[3] Denied: pypi.example (ci-runner)');
     await pane.waitForText('[4] Denied: files.example (ci-runner)');
-    expect(hub.shield.calls.slice(1).map((c) => c.slice(0, 2)).sort()).toEqual([[C2, 'files.example'], [C2, 'pypi.example']]);
+    expect(hub.shield.calls.slice(2).map((c) => c.slice(0, 2)).sort()).toEqual([[C2, '198.51.100.1'], [C2, '198.51.100.1'],
+      [C2, 'files.example'], [C2, 'pypi.example']]);
 
     // The shield refuses: the failure is shown once, and the prompt stays answerable.
     hub.shield.result = {ok: false, stderr: 'nft: table busy'};

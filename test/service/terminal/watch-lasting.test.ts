@@ -51,13 +51,13 @@ test('a N 1h makes a grant; a whole domain is confirmed with y (n answers nothin
   await pane.waitForText('[2] Allows example.org and every name under it. Confirm: y (anything else cancels)');
   await pane.type('n');
   await pane.waitForText('Not confirmed: nothing was answered.');
-  expect(rig.shieldCalls()).toEqual([['allow', C, 'registry.example.net']]);
+  expect(rig.shieldCalls()).toEqual([['allow', C, '198.51.100.1'], ['allow', C, 'registry.example.net']]);
   await pane.type('a 2 always domain');
   await pane.type('y');
   await pane.waitForText('[2] decided: allow *.example.org for container');
   await pane.waitForText(`[2] also answered: ${C}:3`);
-  expect(rig.shieldCalls()).toEqual([['allow', C, 'registry.example.net'], ['allow', C, 'a.example.org'],
-    ['allow', C, 'b.example.org']]);
+  expect(rig.shieldCalls()).toEqual([['allow', C, '198.51.100.1'], ['allow', C, 'registry.example.net'],
+    ['allow', C, '198.51.100.2'], ['allow', C, 'a.example.org'], ['allow', C, '198.51.100.3'], ['allow', C, 'b.example.org']]);
   // The new rule answers the next block itself: watch shows it, and who decided.
   await rig.writeLines([block(4, '198.51.100.4', 'c.example.org')]);
   await pane.waitFor((screen) => /rule r[0-9a-f]{10} {2}allow c\.example\.org:443 {2}warp\/t1 · agent \(abc123def456\) {2}ok/.test(screen),

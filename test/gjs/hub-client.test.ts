@@ -63,7 +63,9 @@ describe('the extension\'s hub client under gjs', () => {
       {backWithinMs: number};
     expect(value).toMatchObject({
       caughtUp: [[`${C1}:1`, true]],
-      calls: {session: [[C1, 'registry.example.net', 'deny']], container: [[C2, 'pypi.example', 'allow']]},
+      // a verdict tells the shield the blocked address, then the domain
+      calls: {session: [[C1, '198.51.100.1', 'deny'], [C1, 'registry.example.net', 'deny']],
+        container: [[C2, '198.51.100.1', 'allow'], [C2, 'pypi.example', 'allow']]},
       results: [['registry.example.net', 'deny', true], ['pypi.example', 'allow', true]],
       down: {status: 'unavailable', notRunning: true},
       configuredDown: {status: 'unavailable', notRunning: true},

@@ -55,7 +55,7 @@ describe('the extension on GNOME Shell 50', () => {
     await shell.clickActor(actorNamed('terok-clearance-allow'));
     const result = await waitFor('the result', () => banner(shell), (b) => b.result !== null);
     expect(result.result).toEqual(['Allowed: registry.example.net', 'warp/t42 · build']);
-    expect(invoked()).toEqual([`allow ${C1} registry.example.net`]);
+    expect(invoked()).toEqual([`allow ${C1} 198.51.100.7`, `allow ${C1} registry.example.net`]);
     expect((await indicator(shell)).count).toBeNull();
   });
 

@@ -22,6 +22,16 @@ export function escapeMarkup(s: string): string {
   return s.replace(MARKUP_UNSAFE, (ch) => ENTITIES.get(ch) ?? REPLACEMENT);
 }
 
+// A notification summary is plain text by the spec, but some servers parse markup in it anyway, and no capability
+// says which. The characters that could start markup become look-alikes that read the same on either kind of
+// server and never parse; none of them can occur in a host name, so no destination is disguised.
+const SUMMARY_LOOKALIKES: ReadonlyMap<string, string> = new Map([['&', '\uFF06'], ['<', '\u2039'], ['>', '\u203A']]);
+
+/** A notification summary: one terminal-safe line with nothing a markup-parsing server could render as markup. */
+export function plainSummary(s: string): string {
+  return escapeTerminal(s).replace(/[&<>]/g, (ch) => SUMMARY_LOOKALIKES.get(ch)!);
+}
+
 /** One field made safe to print to a terminal: no escape sequences, no line breaks, no reordering. */
 export function escapeTerminal(s: string): string {
   return s.replace(TERMINAL_UNSAFE, REPLACEMENT);

@@ -1,27 +1,23 @@
 // The reader socket (wire.md §4): terok-shield's readers write NDJSON lines, we turn each into a ClearanceEvent.
 // Only our own uid may write (SO_PEERCRED, checked before a byte is read); a line over 64 KiB closes that
 // connection alone; bad lines are logged (within a budget, so a hostile writer cannot flood the journal) and
-// skipped. We never write back.
+// skipped. We never write back. At the connection cap the longest-idle reader (never one mid-line) makes room for
+// the newcomer (terok-shield's reader reconnects on its next event), and a connection that sends no complete line
+// within the first-line timeout is closed.
 import {once} from 'node:events';
 import net from 'node:net';
 import type {ClearanceEvent} from '../../core/clearance/event.js';
 import {MAX_READER_LINE_BYTES, translateReaderLine} from '../../core/clearance/reader-line.js';
 import {FrameDecoder, FrameTooLargeError} from '../../core/varlink/framing.js';
 import {logger, type Logger} from '../log.js';
-import {peerCredentials, peerCredentialsUnavailable, type PeerCredentials} from '../peercred/peer-credentials.js';
+import {PeerGuard, type PeerCheck} from '../peercred/peer-guard.js';
 import {bindUnixSocket, LISTEN_BACKLOG, type BoundSocket} from '../varlink/bind.js';
+import {DEFAULT_FIRST_MESSAGE_TIMEOUT_MS, longestIdle, type IdleCandidate} from '../varlink/idle-eviction.js';
 import {DEFAULT_RECORDS_PER_SECOND, LogBudget} from './log-budget.js';
 
 const NEWLINE = 0x0a;
 
 export const DEFAULT_MAX_READERS = 1024;
-
-/** Reads the identity of a connected peer; null when that cannot be known (see service/peercred). */
-export interface PeerCheck {
-  read(socket: net.Socket): PeerCredentials | null;
-  /** Why peers cannot be identified, or null when they can. */
-  unavailable(): string | null;
-}
 
 export interface ReaderIngesterOptions {
   /** Each accepted event, in the order its connection delivered it. Exceptions are logged, never fatal. */
@@ -32,8 +28,10 @@ export interface ReaderIngesterOptions {
    */
   backpressure?(): Promise<void> | null;
   maxLineBytes?: number;
-  /** Simultaneous reader connections; one more is closed at once. */
+  /** Simultaneous reader connections; one more closes the longest-idle one (all mid-line: the newcomer). */
   maxConnections?: number;
+  /** A connection that completes no line within this is closed. */
+  firstLineTimeoutMs?: number;
   /** Log records per connection (and for refusals, per ingester) per second before the rest are only counted. */
   logRecordsPerSecond?: number;
   peerCheck?: PeerCheck;
@@ -42,14 +40,32 @@ export interface ReaderIngesterOptions {
 
 export type ListenTarget = {path: string} | {fd: number};
 
-const ADDON_PEER_CHECK: PeerCheck = {read: peerCredentials, unavailable: peerCredentialsUnavailable};
+/** One reader connection as the cap sees it. */
+class ReaderConnection implements IdleCandidate {
+  readonly lines: FrameDecoder;
+  productive = false;
+  private lastLine = performance.now();
+
+  constructor(readonly socket: net.Socket, maxLineBytes: number) {
+    this.lines = new FrameDecoder(maxLineBytes, NEWLINE);
+  }
+
+  lineCompleted(): void {
+    this.productive = true;
+    this.lastLine = performance.now();
+  }
+
+  idleSince(): number | null {
+    return this.lines.pendingBytes > 0 || this.socket.isPaused() ? null : this.lastLine;
+  }
+}
 
 export class ReaderIngester {
-  private readonly connections = new Set<net.Socket>();
+  private readonly connections = new Set<ReaderConnection>();
   private readonly decoder = new TextDecoder('utf-8');
   private readonly log: Logger;
   private readonly refusals: LogBudget;
-  private readonly uid = process.getuid!();
+  private readonly guard: PeerGuard;
   private nextId = 1;
   private closing?: Promise<void>;
 
@@ -61,13 +77,13 @@ export class ReaderIngester {
   ) {
     this.log = options.log ?? logger('ingester');
     this.refusals = new LogBudget(this.log, endpoint, this.perSecond);
+    this.guard = new PeerGuard(endpoint, this.log, options.peerCheck);
   }
 
   /** Binds the reader socket (hardened, wire.md §5) or adopts an inherited listening fd, and starts accepting. */
   static async listen(target: ListenTarget, options: ReaderIngesterOptions): Promise<ReaderIngester> {
     // pauseOnConnect: nothing is read from a connection until its peer has been checked.
     const server = net.createServer({pauseOnConnect: true});
-    server.maxConnections = options.maxConnections ?? DEFAULT_MAX_READERS;
     let bound: BoundSocket | undefined;
     if ('path' in target) {
       bound = await bindUnixSocket(target.path, server);
@@ -93,7 +109,7 @@ export class ReaderIngester {
   close(): Promise<void> {
     this.closing ??= (async () => {
       const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
-      for (const socket of this.connections) socket.destroy();
+      for (const {socket} of this.connections) socket.destroy();
       await closed;
       this.refusals.flush();
       await this.bound?.release();
@@ -105,46 +121,41 @@ export class ReaderIngester {
     return this.options.logRecordsPerSecond ?? DEFAULT_RECORDS_PER_SECOND;
   }
 
-  private get peerCheck(): PeerCheck {
-    return this.options.peerCheck ?? ADDON_PEER_CHECK;
-  }
-
   private start(): void {
-    const unavailable = this.peerCheck.unavailable();
-    if (unavailable) {
-      this.log.warning(`${this.endpoint}: cannot check which uid a reader runs as (${unavailable}); `
-        + 'only the socket permissions (0600 in a 0700 directory) keep other users out');
-    }
     this.server.on('connection', (socket) => this.accept(socket));
-    this.server.on('drop', () => this.refusals.note('warning',
-      `refused a reader connection: ${this.server.maxConnections} readers already connected`));
     this.server.on('error', (e) => this.log.error(`${this.endpoint}: ${e.message}`));
     this.log.info(`listening for reader events on ${this.endpoint}`);
   }
 
   private accept(socket: net.Socket): void {
     const id = this.nextId++;
-    let peer: PeerCredentials | null;
-    try {
-      peer = this.peerCheck.read(socket);
-    } catch (e) {
-      this.refusals.note('warning', `refused reader connection #${id}: cannot identify its peer (${(e as Error).message})`);
-      socket.destroy();
-      return;
+    const admission = this.guard.admit(socket, `reader connection #${id}`);
+    if (!admission.admitted) return;
+    const max = this.options.maxConnections ?? DEFAULT_MAX_READERS;
+    if (this.connections.size >= max) {
+      const idle = longestIdle(this.connections);
+      if (!idle) {
+        this.refusals.note('warning', `refused reader connection #${id}: ${max} readers connected, every one mid-line`);
+        socket.destroy();
+        return;
+      }
+      this.refusals.note('warning', `${max} readers connected (the limit): closing the longest-idle one for reader #${id}`);
+      idle.socket.destroy();
+      this.connections.delete(idle);
     }
-    if (peer && peer.uid !== this.uid) {
-      this.refusals.note('warning',
-        `refused reader connection #${id} from uid ${peer.uid} (pid ${peer.pid}): only uid ${this.uid} may write events`);
-      socket.destroy();
-      return;
-    }
-    const label = peer ? `reader #${id} (pid ${peer.pid})` : `reader #${id}`;
+    const label = admission.peer ? `reader #${id} (pid ${admission.peer.pid})` : `reader #${id}`;
     this.serve(socket, new LogBudget(this.log, `${this.endpoint}: ${label}`, this.perSecond));
   }
 
   private serve(socket: net.Socket, budget: LogBudget): void {
-    const lines = new FrameDecoder(this.options.maxLineBytes ?? MAX_READER_LINE_BYTES, NEWLINE);
-    this.connections.add(socket);
+    const connection = new ReaderConnection(socket, this.options.maxLineBytes ?? MAX_READER_LINE_BYTES);
+    const {lines} = connection;
+    this.connections.add(connection);
+    const timeoutMs = this.options.firstLineTimeoutMs ?? DEFAULT_FIRST_MESSAGE_TIMEOUT_MS;
+    const firstLine = setTimeout(() => {
+      budget.note('warning', `no complete line within ${timeoutMs} ms; closing this connection`);
+      socket.destroy();
+    }, timeoutMs).unref();
     socket.on('data', (chunk: Buffer) => {
       let complete: Uint8Array[];
       try {
@@ -154,6 +165,10 @@ export class ReaderIngester {
         budget.note('warning', `line longer than ${e.limit} bytes; closing this connection`);
         socket.destroy();
         return;
+      }
+      if (complete.length > 0) {
+        clearTimeout(firstLine);
+        connection.lineCompleted();
       }
       for (const line of complete) {
         if (socket.destroyed) return; // closed by close() while delivering this chunk
@@ -173,7 +188,8 @@ export class ReaderIngester {
     });
     socket.on('error', (e) => budget.note('debug', `connection error: ${e.message}`));
     socket.on('close', () => {
-      this.connections.delete(socket);
+      clearTimeout(firstLine);
+      this.connections.delete(connection);
       budget.flush();
     });
     socket.resume();

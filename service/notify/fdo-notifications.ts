@@ -4,7 +4,7 @@
 // peer can send us a signal with that interface, only the owner's are the server's. (GNOME Shell delivers each
 // signal twice, once from the owning service and once from the shell's own connection; the filter keeps one.)
 import {Variant, type Message} from 'dbus-next';
-import {escapeMarkup, escapeTerminal} from '../../core/clearance/escape.js';
+import {escapeMarkup, escapeTerminal, plainSummary} from '../../core/clearance/escape.js';
 import type {SessionBus} from './session-bus.js';
 
 export const NOTIFICATIONS_NAME = 'org.freedesktop.Notifications';
@@ -95,8 +95,9 @@ export class FdoNotifications {
         this.#appName,
         replaces && this.isCurrent(replaces) ? replaces.id : 0,
         '',
-        // The summary is plain text by the spec: one line, nothing that controls or reorders what is shown.
-        escapeTerminal(notification.summary),
+        // Plain text by the spec: one line, nothing that controls, reorders, or (on a server that parses it anyway)
+        // renders as markup.
+        plainSummary(notification.summary),
         // Escaped as markup unless the server says it does not parse markup (unknown counts as parsing it).
         markup ? escapeMarkup(notification.body) : notification.body.split('\n').map(escapeTerminal).join('\n'),
         notification.actions.flatMap((action) => [action.key, action.label]),

@@ -13,6 +13,7 @@
 // Lifecycle: the peer's end of input (EOF) does not cancel what it already sent — queued calls are still
 // answered, then our side is closed. A `more` call is different: a stream lives for its consumer, so EOF while
 // one runs (or before one starts) aborts that call. Once a call's signal is aborted nothing more is written for it.
+// A connection that completes no message within its first-message timeout is closed: it only holds a slot.
 import type {Socket} from 'node:net';
 import {encodeFrame, FrameDecoder} from '../../core/varlink/framing.js';
 import {decodeCall, makeErrorReply, ProtocolError} from '../../core/varlink/message.js';
@@ -20,12 +21,12 @@ import type {Call, JsonObject} from '../../core/varlink/message.js';
 import {StandardError} from '../../core/varlink/errors.js';
 import type {Logger} from '../log.js';
 import {ConnectionClosedError} from '../../core/varlink/transport-errors.js';
-import {peerCredentials} from '../peercred/peer-credentials.js';
+import type {IdleCandidate} from './idle-eviction.js';
 
 /** What a dispatcher may do with the connection a call arrived on. */
 export interface ReplyChannel {
   readonly connectionId: number;
-  /** The connecting process's uid (SO_PEERCRED), -1 when it cannot be read. */
+  /** The connecting process's uid (SO_PEERCRED), -1 when it cannot be read (no addon). */
   readonly peerUid: number;
   /** Writes one message; false when the output queue is above its high-water mark or the connection is gone. */
   write(message: JsonObject): boolean;
@@ -40,6 +41,7 @@ export type CallDispatcher = (call: Call, channel: ReplyChannel, signal: AbortSi
 export interface ConnectionLimits {
   maxMessageBytes: number;
   maxQueuedOutputBytes: number;
+  firstMessageTimeoutMs: number;
 }
 
 /** Received calls waiting for their turn before we stop reading from the peer. */
@@ -53,7 +55,7 @@ function asksForNoReply(frame: Uint8Array): boolean {
   return (JSON.parse(decoder.decode(frame)) as JsonObject).oneway === true;
 }
 
-export class ServerConnection implements ReplyChannel {
+export class ServerConnection implements ReplyChannel, IdleCandidate {
   private state: 'idle' | 'dispatching' | 'closed' = 'idle';
   private readonly frames: Uint8Array[] = [];
   private readonly decoder: FrameDecoder;
@@ -61,11 +63,14 @@ export class ServerConnection implements ReplyChannel {
   private current?: {call: Call; controller: AbortController};
   private drain?: Promise<void>;
   private corked = false;
+  private lastActivity = performance.now();
+  private firstMessageTimer?: NodeJS.Timeout;
+  productive = false;
   readonly closed: Promise<void>;
-  readonly peerUid: number;
 
   constructor(
     readonly connectionId: number,
+    readonly peerUid: number,
     private readonly socket: Socket,
     private readonly endpoint: string,
     private readonly dispatch: CallDispatcher,
@@ -73,7 +78,10 @@ export class ServerConnection implements ReplyChannel {
     private readonly log: Logger,
   ) {
     this.decoder = new FrameDecoder(limits.maxMessageBytes);
-    this.peerUid = uidOf(socket);
+    this.firstMessageTimer = setTimeout(() => {
+      this.log.warning(`connection ${connectionId}: no complete message within ${limits.firstMessageTimeoutMs} ms; closing it`);
+      this.destroy();
+    }, limits.firstMessageTimeoutMs).unref();
     this.closed = new Promise((resolve) => socket.once('close', resolve));
     socket.on('data', (chunk: Buffer) => this.receive(chunk));
     socket.on('end', () => this.onPeerEnd());
@@ -135,6 +143,11 @@ export class ServerConnection implements ReplyChannel {
     return this.drain;
   }
 
+  idleSince(): number | null {
+    const busy = this.state !== 'idle' || this.frames.length > 0 || this.decoder.pendingBytes > 0;
+    return busy ? null : this.lastActivity;
+  }
+
   /** Closes the connection now; a running call sees its signal aborted. */
   destroy(): void {
     // What this turn already wrote (replies before a bad frame) goes out first, as it would have uncoalesced.
@@ -152,6 +165,10 @@ export class ServerConnection implements ReplyChannel {
       this.log.warning(`connection ${this.connectionId}: ${(e as Error).message}; closing it`);
       this.destroy();
       return;
+    }
+    if (frames.length > 0 && !this.productive) {
+      this.productive = true;
+      clearTimeout(this.firstMessageTimer);
     }
     for (const frame of frames) this.frames.push(frame);
     if (this.frames.length >= MAX_QUEUED_CALLS) this.socket.pause();
@@ -172,6 +189,7 @@ export class ServerConnection implements ReplyChannel {
     }
     if (this.isClosed()) return;
     this.state = 'idle';
+    this.lastActivity = performance.now();
     if (this.peerEnded) this.socket.end();
   }
 
@@ -212,15 +230,8 @@ export class ServerConnection implements ReplyChannel {
   private onClose(): void {
     if (this.state === 'closed') return;
     this.state = 'closed';
+    clearTimeout(this.firstMessageTimer);
     this.frames.length = 0;
     this.current?.controller.abort();
-  }
-}
-
-function uidOf(socket: Socket): number {
-  try {
-    return peerCredentials(socket)?.uid ?? -1;
-  } catch {
-    return -1;
   }
 }

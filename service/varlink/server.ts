@@ -1,5 +1,7 @@
 // A varlink server on a unix socket: interfaces declared from IDL, org.varlink.service built in, parameters
-// checked against the IDL before a handler runs, limits on connections, message size and queued output.
+// checked against the IDL before a handler runs, limits on connections, message size and queued output. Only our
+// own uid is served (SO_PEERCRED, checked before a byte is read); at the connection cap the longest-idle
+// connection makes room, never a busy one.
 import {once} from 'node:events';
 import net from 'node:net';
 import {DEFAULT_MAX_MESSAGE_BYTES, encodeFrame} from '../../core/varlink/framing.js';
@@ -8,8 +10,10 @@ import type {Call, JsonObject} from '../../core/varlink/message.js';
 import {StandardError, VarlinkError} from '../../core/varlink/errors.js';
 import {checkFields} from '../../core/varlink/typecheck.js';
 import {logger} from '../log.js';
+import {PeerGuard, type PeerCheck} from '../peercred/peer-guard.js';
 import {bindUnixSocket, LISTEN_BACKLOG} from './bind.js';
 import type {BoundSocket} from './bind.js';
+import {DEFAULT_FIRST_MESSAGE_TIMEOUT_MS, longestIdle} from './idle-eviction.js';
 import {InterfaceRegistry} from './interface-registry.js';
 import type {CallContext, MethodHandler, ResolvedMethod} from './interface-registry.js';
 import {ServerConnection} from './server-connection.js';
@@ -37,8 +41,12 @@ export interface ServerInfo {
 }
 
 export interface ServerOptions extends ServerInfo {
-  /** Open connections; one more is closed at once, the others are unaffected. */
+  /** Open connections; one more closes the longest-idle one (or, when all are busy, is itself closed at once). */
   maxConnections?: number;
+  /** A connection that completes no message within this is closed. */
+  firstMessageTimeoutMs?: number;
+  /** How peers are identified; the SO_PEERCRED addon unless a test says otherwise. */
+  peerCheck?: PeerCheck;
   /** One message, or the unfinished part of one; a peer passing it is disconnected. */
   maxMessageBytes?: number;
   /** Output queued for one peer; a peer that lets it grow past this (it does not read) is disconnected. */
@@ -67,11 +75,13 @@ export class VarlinkServer {
   private readonly registry = new InterfaceRegistry();
   private readonly connections = new Set<ServerConnection>();
   private readonly limits: {maxConnections: number; maxMessageBytes: number; maxQueuedOutputBytes: number;
-    outputHighWaterBytes: number};
+    outputHighWaterBytes: number; firstMessageTimeoutMs: number};
   private server?: net.Server;
+  private guard?: PeerGuard;
   private bound?: BoundSocket;
   private endpoint = '';
   private nextConnectionId = 1;
+  private warnedFull = false;
 
   constructor(private readonly info: ServerOptions) {
     this.limits = {
@@ -79,6 +89,7 @@ export class VarlinkServer {
       maxMessageBytes: info.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
       maxQueuedOutputBytes: info.maxQueuedOutputBytes ?? DEFAULT_MAX_QUEUED_OUTPUT_BYTES,
       outputHighWaterBytes: info.outputHighWaterBytes ?? DEFAULT_OUTPUT_HIGH_WATER_BYTES,
+      firstMessageTimeoutMs: info.firstMessageTimeoutMs ?? DEFAULT_FIRST_MESSAGE_TIMEOUT_MS,
     };
     this.registry.add(SERVICE_IDL, {
       GetInfo: () => ({
@@ -109,8 +120,9 @@ export class VarlinkServer {
   /** Starts accepting on a path (bound per wire.md §5) or on an inherited listening fd (socket activation). */
   async listen(target: ListenTarget): Promise<void> {
     if (this.server) throw new Error(`varlink server already listening on ${this.endpoint}`);
-    const server = net.createServer(
-      {allowHalfOpen: true, highWaterMark: this.limits.outputHighWaterBytes}, (socket) => this.accept(socket));
+    // pauseOnConnect: nothing is read from a connection until its peer has been checked.
+    const server = net.createServer({allowHalfOpen: true, pauseOnConnect: true,
+      highWaterMark: this.limits.outputHighWaterBytes}, (socket) => this.accept(socket));
     server.on('error', (e) => log.error(`${this.endpoint}: ${e.message}`));
     if ('path' in target) {
       this.bound = await bindUnixSocket(target.path, server);
@@ -121,6 +133,7 @@ export class VarlinkServer {
       await listening;
       this.endpoint = `fd ${target.fd}`;
     }
+    this.guard = new PeerGuard(this.endpoint, log, this.info.peerCheck);
     this.server = server;
   }
 
@@ -142,15 +155,33 @@ export class VarlinkServer {
   }
 
   private accept(socket: net.Socket): void {
-    if (this.connections.size >= this.limits.maxConnections) {
-      log.warning(`${this.endpoint}: ${this.connections.size} connections open (the limit); refusing one more`);
+    const id = this.nextConnectionId++;
+    const admission = this.guard!.admit(socket, `connection ${id}`);
+    if (!admission.admitted) return;
+    if (this.connections.size >= this.limits.maxConnections && !this.makeRoom()) {
+      log.warning(`${this.endpoint}: ${this.connections.size} connections open (the limit), all busy; refusing one more`);
       socket.destroy();
       return;
     }
-    const connection = new ServerConnection(this.nextConnectionId++, socket, this.endpoint,
+    const connection = new ServerConnection(id, admission.peer?.uid ?? -1, socket, this.endpoint,
       (call, channel, signal) => this.dispatch(call, channel, signal), this.limits, log);
     this.connections.add(connection);
     void connection.closed.then(() => this.connections.delete(connection));
+    socket.resume();
+  }
+
+  /** Closes the longest-idle connection for a newcomer; false when every connection is busy. */
+  private makeRoom(): boolean {
+    const idle = longestIdle(this.connections);
+    if (!idle) return false;
+    const message = `${this.endpoint}: at the limit of ${this.limits.maxConnections} connections; closing the longest-idle one`;
+    // Once a warning (a flood repeats this for every newcomer), then debug lines.
+    if (this.warnedFull) log.debug(`${message} (${idle.connectionId})`);
+    else log.warning(`${message} (${idle.connectionId}); later ones are logged at debug level`);
+    this.warnedFull = true;
+    idle.destroy();
+    this.connections.delete(idle);
+    return true;
   }
 
   private async dispatch(call: Call, channel: ReplyChannel, signal: AbortSignal): Promise<void> {

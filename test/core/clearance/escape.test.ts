@@ -6,7 +6,7 @@ import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import fc from 'fast-check';
 import {transform} from 'esbuild';
-import {escapeMarkup, escapeTerminal} from '../../../core/clearance/escape.js';
+import {escapeMarkup, escapeTerminal, plainSummary} from '../../../core/clearance/escape.js';
 
 const R = '\uFFFD';
 /* eslint-disable no-control-regex -- matching control characters is what these tests are about */
@@ -50,6 +50,19 @@ describe('escapeMarkup', () => {
       const out = escapeMarkup(s);
       expect(out).not.toMatch(/[<>"']|&(?!(amp|lt|gt|quot|#39);)/);
       expect(out).not.toMatch(MARKUP_UNSAFE);
+    }));
+  });
+});
+
+describe('plainSummary', () => {
+  test('markup characters become look-alikes; controls and bidi as for a terminal', () => {
+    expect(plainSummary('Blocked: <b>x</b> & "q" \u202E\n')).toBe('Blocked: \u2039b\u203Ax\u2039/b\u203A \uFF06 "q" ' + R + R);
+  });
+
+  test('property: nothing a terminal or a markup parser interprets survives', () => {
+    fc.assert(fc.property(fc.string({unit: 'binary'}), (s) => {
+      expect(plainSummary(s)).not.toMatch(TERMINAL_UNSAFE);
+      expect(plainSummary(s)).not.toMatch(/[&<>]/);
     }));
   });
 });

@@ -57,6 +57,7 @@ async function until(what: string, cond: () => boolean, ms = 5000): Promise<void
 
 // Not events.once: that rejects on an 'error' (EPIPE, ECONNRESET), which a refused writer may well see first.
 const closedOf = (s: net.Socket) => new Promise<void>((resolve) => s.once('close', () => resolve()));
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const warnings = (h: Harness) => h.logs.filter((l) => l.level === 'warning').map((l) => l.message);
 
@@ -231,16 +232,41 @@ test('many writers at once: every line arrives, each connection in its own order
   }
 });
 
-test('past maxConnections a new reader is closed at once and the others carry on', async () => {
+test('at maxConnections the longest-idle reader makes room, never one mid-line; all mid-line: the newcomer is refused', async () => {
   const h = await start({maxConnections: 2});
-  const [a, b] = [await writer(h.path), await writer(h.path)];
-  await until('2 connections', () => h.ingester.connectionCount === 2);
+  const midLine = await writer(h.path);
+  const idle = await writer(h.path);
+  midLine.write(pending(1).slice(0, 20));
+  idle.write(`${pending(2)}\n`);
+  await until('the idle reader\'s event', () => h.events.length === 1);
+  const fresh = await writer(h.path);
+  const idleClosed = closedOf(idle);
+  fresh.write(`${pending(3)}\n`);
+  await idleClosed;
+  await until('the newcomer\'s event', () => h.events.length === 2);
+  expect(warnings(h)).toEqual([expect.stringMatching(/2 readers connected \(the limit\): closing the longest-idle one for reader #3/)]);
+
+  fresh.write(pending(4).slice(0, 20)); // now both are mid-line
+  await sleep(50);
   const extra = await writer(h.path);
   extra.on('error', () => {});
   await closedOf(extra);
-  expect(warnings(h)).toEqual([expect.stringMatching(/refused a reader connection: 2 readers already connected/)]);
-  a.write(`${pending(1)}\n`);
-  b.write(`${pending(2)}\n`);
+  expect(warnings(h).at(-1)).toMatch(/refused reader connection #4: 2 readers connected, every one mid-line/);
+  midLine.write(`${pending(1).slice(20)}\n`);
+  fresh.write(`${pending(4).slice(20)}\n`);
+  await until('both finished lines', () => h.events.length === 4);
+  expect(h.events.map((e) => e.request_id)).toEqual(['abc123def456:2', 'abc123def456:3', 'abc123def456:1', 'abc123def456:4']);
+});
+
+test('a connection that sends no complete line within the first-line timeout is closed', async () => {
+  const h = await start({firstLineTimeoutMs: 200});
+  const silent = await writer(h.path);
+  const talker = await writer(h.path);
+  talker.write(`${pending(1)}\n`);
+  await closedOf(silent);
+  expect(warnings(h)).toEqual([expect.stringMatching(/reader #1 .*no complete line within 200 ms; closing this connection/)]);
+  await sleep(300);
+  talker.write(`${pending(2)}\n`);
   await until('2 events', () => h.events.length === 2);
 });
 
@@ -264,7 +290,7 @@ test('close() ends every connection, removes the socket, and the path can be bou
 test('without the peer-credential addon: one warning at start, writers accepted on the socket permissions', async () => {
   const h = await start({peerCheck: {read: () => null, unavailable: () => 'cannot load peercred.node'}});
   expect(warnings(h)).toEqual([expect.stringMatching(
-    /cannot check which uid a reader runs as \(cannot load peercred\.node\); only the socket permissions/)]);
+    /cannot check which uid a peer runs as \(cannot load peercred\.node\); only the socket permissions/)]);
   const w = await writer(h.path);
   w.write(`${pending(1)}\n`);
   await until('the event', () => h.events.length === 1);
@@ -302,5 +328,5 @@ test('a peer that cannot be identified is refused', async () => {
   await until('our event', () => h.events.length === 1);
   expect(h.events.map((e) => e.request_id)).toEqual(['abc123def456:1']);
   expect(warnings(h)).toEqual([expect.stringMatching(
-    new RegExp(`refused reader connection #\\d+ from uid ${FOREIGN_UID} \\(pid ${child.pid}\\): only uid ${process.getuid!()} may write events`))]);
+    new RegExp(`refused reader connection #\\d+ from uid ${FOREIGN_UID} \\(pid ${child.pid}\\): only uid ${process.getuid!()} may connect`))]);
 });

@@ -75,11 +75,11 @@ describe('FdoNotifications', () => {
     expect(Object.keys(srv.calls[0]!.hints)).toEqual(['urgency']);
   });
 
-  test('the summary is one plain line: controls and bidi overrides are replaced, markup is left as text', async () => {
+  test('the summary is one plain line: controls and bidi overrides are replaced, markup characters become look-alikes', async () => {
     const srv = await server();
     const {fdo} = await attach(await open());
-    await fdo.notify({...PLAIN, summary: 'a\u202eb\nc <i>', body: 'x\u0007y'});
-    expect(srv.calls[0]!.summary).toBe('a\uFFFDb\uFFFDc <i>');
+    await fdo.notify({...PLAIN, summary: 'a\u202eb\nc <i>R&amp;D</i>', body: 'x\u0007y'});
+    expect(srv.calls[0]!.summary).toBe('a\uFFFDb\uFFFDc \u2039i\u203AR\uFF06amp;D\u2039/i\u203A');
     expect(srv.calls[0]!.body).toBe('x\uFFFDy');
   });
 

@@ -250,7 +250,8 @@ describe('terok-clearance notifier', () => {
     expect(prompt.body.split('\n')[0]).toBe('warp/t42 · &lt;b&gt;evil&lt;/b&gt; &amp; co');
 
     await read({type: 'shield_down', container: C, dossier: hostile});
-    const alert = await posted(server, 'Shield down: warp/t42 · <b>evil</b> & co');
+    // The summary never carries markup, even for a server that would parse it.
+    const alert = await posted(server, 'Shield down: warp/t42 · \u2039b\u203Aevil\u2039/b\u203A \uFF06 co');
     expect(alert).toMatchObject({actions: [], expire: 0, body: 'Egress filtering is bypassed for this container.'});
     expect(alert.hints.urgency).toEqual({signature: 'y', value: 2});
     await until(() => server.closeCalls.includes(prompt.id), 'the prompt closed');

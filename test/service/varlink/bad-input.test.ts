@@ -143,24 +143,84 @@ describe('size limits', () => {
 });
 
 describe('connection limit', () => {
-  test('one connection past the limit is closed at once; the open ones keep working', async () => {
+  test('at the limit the longest-idle connection makes room; a stream and a half-sent message are never dropped', async () => {
     const svc = await startExample({maxConnections: 3});
-    const clients = await Promise.all([1, 2, 3].map(() => VarlinkClient.connect(svc.path)));
+    const streaming = await RawPeer.connect(svc.path);
+    const halfway = await RawPeer.connect(svc.path);
+    const idle = await RawPeer.connect(svc.path);
     try {
+      streaming.send({method: 'org.example.test.Ticks', more: true});
+      halfway.sendRaw('{"method":"org.example.test.Add","par');
+      idle.send(ADD);
+      await idle.waitFor(1);
       await until(() => svc.server.connectionCount === 3, 5000, 'three connections');
-      const extra = await RawPeer.connect(svc.path);
-      extra.send(ADD);
-      expect(await extra.closesWithin()).toBe(true);
-      expect(extra.received).toEqual([]);
-      expect(logged).toMatch(/3 connections open \(the limit\); refusing one more/);
-      for (const c of clients) expect(await c.call(ADD.method, ADD.parameters)).toEqual({sum: 3});
-      clients.pop()!.close();
-      await until(() => svc.server.connectionCount === 2, 5000, 'a slot to free up');
-      const again = await VarlinkClient.connect(svc.path);
-      expect(await again.call(ADD.method, ADD.parameters)).toEqual({sum: 3});
-      again.close();
+
+      const fresh = await RawPeer.connect(svc.path);
+      fresh.send(ADD);
+      expect(await fresh.waitFor(1)).toEqual([{parameters: {sum: 3}}]);
+      expect(await idle.closesWithin()).toBe(true);
+      expect(logged).toMatch(/at the limit of 3 connections; closing the longest-idle one/);
+
+      // Now every connection is busy or newest: the fresh one is idle again, so one more replaces it...
+      const another = await RawPeer.connect(svc.path);
+      another.send({method: 'org.example.test.Sleep', parameters: {ms: 2000, tag: 'busy'}});
+      expect(await fresh.closesWithin()).toBe(true);
+      // ...and with the stream, the half-sent message and a call in flight, a newcomer is the one refused.
+      const refused = await RawPeer.connect(svc.path);
+      refused.send(ADD);
+      expect(await refused.closesWithin()).toBe(true);
+      expect(refused.received).toEqual([]);
+      expect(logged).toMatch(/3 connections open \(the limit\), all busy; refusing one more/);
+      expect(streaming.socket.destroyed).toBe(false);
+      halfway.sendRaw('ameters":{"a":2,"b":2}}\0');
+      expect(await halfway.waitFor(1)).toEqual([{parameters: {sum: 4}}]);
+      expect(await another.waitFor(1)).toEqual([{parameters: {tag: 'busy'}}]);
+      another.close();
     } finally {
-      for (const c of clients) c.close();
+      for (const peer of [streaming, halfway, idle]) peer.close();
+      await svc.stop();
+    }
+  });
+
+  test('prefers a connection that never completed a message over one that did', async () => {
+    const svc = await startExample({maxConnections: 2});
+    const used = await RawPeer.connect(svc.path);
+    used.send(ADD);
+    await used.waitFor(1);
+    const silent = await RawPeer.connect(svc.path);
+    try {
+      await until(() => svc.server.connectionCount === 2, 5000, 'two connections');
+      const fresh = await RawPeer.connect(svc.path);
+      fresh.send(ADD);
+      expect(await fresh.waitFor(1)).toEqual([{parameters: {sum: 3}}]);
+      expect(await silent.closesWithin()).toBe(true);
+      used.send(ADD);
+      expect(await used.waitFor(2)).toHaveLength(2);
+      fresh.close();
+    } finally {
+      used.close();
+      silent.close();
+      await svc.stop();
+    }
+  });
+
+  test('a connection that completes no first message in time is closed; one that did stays', async () => {
+    const svc = await startExample({firstMessageTimeoutMs: 300});
+    const silent = await RawPeer.connect(svc.path);
+    const partial = await RawPeer.connect(svc.path);
+    const talker = await RawPeer.connect(svc.path);
+    try {
+      partial.sendRaw('{"method":');
+      talker.send(ADD);
+      await talker.waitFor(1);
+      expect(await silent.closesWithin(2000)).toBe(true);
+      expect(await partial.closesWithin(2000)).toBe(true);
+      expect(logged).toMatch(/no complete message within 300 ms; closing it/);
+      await sleep(300);
+      talker.send(ADD);
+      expect(await talker.waitFor(2)).toHaveLength(2);
+    } finally {
+      talker.close();
       await svc.stop();
     }
   });

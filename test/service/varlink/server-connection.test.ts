@@ -55,7 +55,8 @@ afterEach(async () => {
 });
 
 function connection(): ServerConnection {
-  return new ServerConnection(1, socket, 'test', async () => {}, {maxMessageBytes: 1 << 20, maxQueuedOutputBytes: 1 << 20}, quiet);
+  return new ServerConnection(1, -1, socket, 'test', async () => {},
+    {maxMessageBytes: 1 << 20, maxQueuedOutputBytes: 1 << 20, firstMessageTimeoutMs: 10_000}, quiet);
 }
 
 test('the first frame of a turn leaves at once, the rest of the turn in one writev, whole and in order', async () => {

@@ -8,8 +8,9 @@
 # Everything but the host packages lives under $TEROK_PEERS (default /var/cache/terok-clearance).
 set -euo pipefail
 PEERS=${TEROK_PEERS:-/var/cache/terok-clearance}
-MIRROR=http://deb.debian.org/debian
 log() { printf '[provision %s] %s\n' "$(date +%T)" "$*"; }
+# The Debian mirror of this machine's own apt sources (TEROK_APT_MIRROR overrides): the roots and .debs come from it.
+MIRROR=$(bash "$(dirname "${BASH_SOURCE[0]}")/apt-mirror.sh")
 
 if [ "$(id -u)" != 0 ]; then
   echo "provision: run as root (it installs Debian packages and builds a chroot)" >&2

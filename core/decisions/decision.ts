@@ -139,7 +139,7 @@ export function scopeText(d: Pick<Decision, 'container' | 'project'>): string {
   return 'every container';
 }
 
-/** One line saying what a decision does: "allow *.npmjs.org:443 for project warp until 17:05 (rule r1a2b)". */
+/** One line saying what a decision does: "allow *.pkgs.example:443 for project warp until 17:05 (rule r1a2b)". */
 export function describeDecision(d: Decision, clock: (ms: number) => string): string {
   const what = d.port ? `${patternText(d.pattern)}:${d.port}` : patternText(d.pattern);
   const until = d.expires !== null ? ` until ${clock(d.expires)}`

@@ -4,7 +4,7 @@
 // operator's layout survive a rule added from a prompt.
 //
 //   rules:
-//     - allow: registry.npmjs.org   # or deny:; a host, an IP, or *.domain (the domain and every name under it)
+//     - allow: registry.pkgs.example   # or deny:; a host, an IP, or *.domain (the domain and every name under it)
 //       port: 443                   # optional: only blocks on this port
 //       project: warp               # optional scope: a terok project, or container: <12-hex id>; neither = all
 //       note: npm for the warp agents

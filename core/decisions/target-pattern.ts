@@ -60,8 +60,8 @@ export function patternCovers(pattern: TargetPattern, dest: string, domain: stri
 }
 
 /**
- * The whole-domain pattern a prompt offers for `domain`: its parent ("registry.npmjs.org" → "*.npmjs.org"), or the
- * name itself when the parent would be a top-level domain ("npmjs.org" → "*.npmjs.org"); null for an IP or no name.
+ * The whole-domain pattern a prompt offers for `domain`: its parent ("registry.pkgs.example" → "*.pkgs.example"), or the
+ * name itself when the parent would be a top-level domain ("pkgs.example" → "*.pkgs.example"); null for an IP or no name.
  */
 export function domainPatternFor(domain: string): string | null {
   const name = normaliseName(domain);

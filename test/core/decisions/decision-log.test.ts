@@ -3,7 +3,7 @@ import {deciderText, logLine, parseLog, type DecisionLogEntry} from '../../../co
 
 const entry: DecisionLogEntry = {
   at: '2026-12-05T16:00:00.000Z', hub: 'session', by: 'operator', decision: 'g1', lasting: '1h',
-  container: 'a1b2c3d4e5f6', identity: 'warp/t42', request_id: 'a1b2c3d4e5f6:3', target: 'registry.npmjs.org',
+  container: 'a1b2c3d4e5f6', identity: 'warp/t42', request_id: 'a1b2c3d4e5f6:3', target: 'registry.pkgs.example',
   port: 443, action: 'allow', ok: true, stderr: '', ui: 'gnome-shell', uid: 1000,
 };
 

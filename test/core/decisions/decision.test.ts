@@ -7,7 +7,7 @@ import {decisionFromRecord, decisionRecord} from '../../../core/decisions/decisi
 
 const block = makeEvent({
   type: 'connection_blocked', container: 'a1b2c3d4e5f6', request_id: 'a1b2c3d4e5f6:3', dest: '198.51.100.7',
-  port: 443, proto: 6, domain: 'registry.npmjs.org', dossier: {project: 'warp', task: 't42'},
+  port: 443, proto: 6, domain: 'registry.pkgs.example', dossier: {project: 'warp', task: 't42'},
 });
 const choice = (c: Partial<LastingChoice>): LastingChoice =>
   ({action: 'allow', lasting: {kind: 'once'}, scope: 'container', pattern: '', ...c});
@@ -26,21 +26,21 @@ test('a once answer drafts nothing; lasting ones draft what they cover', () => {
   expect(draftDecision(block, choice({}), NOW)).toEqual({draft: null});
   const hour = draftDecision(block, choice({lasting: {kind: 'for', ms: 3_600_000}}), NOW);
   expect(hour).toEqual({draft: {
-    kind: 'grant', action: 'allow', pattern: {kind: 'exact', target: 'registry.npmjs.org'}, port: 0,
+    kind: 'grant', action: 'allow', pattern: {kind: 'exact', target: 'registry.pkgs.example'}, port: 0,
     container: 'a1b2c3d4e5f6', project: '', expires: NOW + 3_600_000, untilExit: '',
   }});
   const exit = draftDecision(block, choice({lasting: {kind: 'until-exit'}, scope: 'project'}), NOW);
   expect(exit).toMatchObject({draft: {kind: 'grant', project: 'warp', container: '', untilExit: 'a1b2c3d4e5f6'}});
   const always = draftDecision(block, choice({action: 'deny', lasting: {kind: 'always'}, scope: 'all',
-    pattern: '*.npmjs.org'}), NOW);
-  expect(always).toMatchObject({draft: {kind: 'rule', action: 'deny', pattern: {kind: 'domain', suffix: 'npmjs.org'},
+    pattern: '*.pkgs.example'}), NOW);
+  expect(always).toMatchObject({draft: {kind: 'rule', action: 'deny', pattern: {kind: 'domain', suffix: 'pkgs.example'},
     container: '', project: '', expires: null}});
 });
 
 test('a draft cannot reach beyond the request', () => {
   const always = {lasting: {kind: 'always'} as const};
   expect(draftDecision(block, choice({...always, pattern: '*.example.com'}), NOW)).toMatchObject({parameter: 'pattern'});
-  expect(draftDecision(block, choice({...always, pattern: 'other.npmjs.org'}), NOW)).toMatchObject({parameter: 'pattern'});
+  expect(draftDecision(block, choice({...always, pattern: 'other.pkgs.example'}), NOW)).toMatchObject({parameter: 'pattern'});
   expect(draftDecision(block, choice({...always, pattern: '*.org'}), NOW)).toMatchObject({parameter: 'pattern'});
   expect(draftDecision(block, choice({scope: 'all'}), NOW)).toMatchObject({parameter: 'lasting'});
   const noProject = makeEvent({...block, dossier: {}});
@@ -55,8 +55,8 @@ test('a whole domain, or always for every container, needs one confirmation', ()
   expect(confirmationReason(choice({lasting: {kind: 'always'}}))).toBeNull();
   expect(confirmationReason(choice({lasting: {kind: 'for', ms: 1}, scope: 'all'}))).toBeNull();
   expect(confirmationReason(choice({lasting: {kind: 'always'}, scope: 'all'}))).toMatch(/every container/);
-  expect(confirmationReason(choice({lasting: {kind: 'for', ms: 1}, pattern: '*.npmjs.org'})))
-    .toBe('Allows npmjs.org and every name under it');
+  expect(confirmationReason(choice({lasting: {kind: 'for', ms: 1}, pattern: '*.pkgs.example'})))
+    .toBe('Allows pkgs.example and every name under it');
 });
 
 test('a decision survives its record, and a record that is not one is refused', () => {
@@ -73,5 +73,5 @@ test('a decision survives its record, and a record that is not one is refused', 
   expect(decisionFromRecord({...record, expires: 'soon'})).toBeNull();
   expect(decisionFromRecord({...record, port: 70000})).toBeNull();
   expect(describeDecision(decision, () => '17:00')).toBe(
-    'allow registry.npmjs.org for container a1b2c3d4e5f6 until 17:00 (grant g1, grant)');
+    'allow registry.pkgs.example for container a1b2c3d4e5f6 until 17:00 (grant g1, grant)');
 });

@@ -11,7 +11,7 @@ function decision(target: string, d: Partial<Decision> = {}): Decision {
     expires: null, untilExit: '', source: 'test', provenance: NO_PROVENANCE, note: '', ...d};
 }
 const block: BlockFacts = {container: 'a1b2c3d4e5f6', project: 'warp', dest: '198.51.100.7',
-  domain: 'registry.npmjs.org', port: 443};
+  domain: 'registry.pkgs.example', port: 443};
 
 test('nothing matches: the operator is asked', () => {
   expect(new DecisionIndex([decision('other.org'), decision('*.example.com')]).match(block, 0)).toBeNull();
@@ -20,35 +20,35 @@ test('nothing matches: the operator is asked', () => {
 test('exact by name or IP, wildcard by suffix', () => {
   const byIp = decision('198.51.100.7');
   expect(new DecisionIndex([byIp]).match(block, 0)?.decision).toBe(byIp);
-  const wild = decision('*.npmjs.org');
+  const wild = decision('*.pkgs.example');
   expect(new DecisionIndex([wild]).match(block, 0)?.decision).toBe(wild);
 });
 
 test('the narrowest scope wins, then the exact target, then the longest domain, then the port, then deny', () => {
-  const all = decision('registry.npmjs.org', {action: 'deny'});
-  const project = decision('*.npmjs.org', {project: 'warp'});
-  const container = decision('*.npmjs.org', {container: 'a1b2c3d4e5f6', action: 'deny'});
+  const all = decision('registry.pkgs.example', {action: 'deny'});
+  const project = decision('*.pkgs.example', {project: 'warp'});
+  const container = decision('*.pkgs.example', {container: 'a1b2c3d4e5f6', action: 'deny'});
   expect(new DecisionIndex([all, project, container]).match(block, 0)?.decision).toBe(container);
   expect(new DecisionIndex([all, project]).match(block, 0)?.decision).toBe(project);
-  const shortWild = decision('*.npmjs.org');
-  const longWild = decision('*.registry.npmjs.org', {action: 'deny'});
-  const exact = decision('registry.npmjs.org');
+  const shortWild = decision('*.pkgs.example');
+  const longWild = decision('*.registry.pkgs.example', {action: 'deny'});
+  const exact = decision('registry.pkgs.example');
   expect(new DecisionIndex([shortWild, longWild]).match(block, 0)?.decision).toBe(longWild);
   expect(new DecisionIndex([longWild, exact]).match(block, 0)?.decision).toBe(exact);
-  const anyPort = decision('registry.npmjs.org', {action: 'deny'});
-  const port443 = decision('registry.npmjs.org', {port: 443});
+  const anyPort = decision('registry.pkgs.example', {action: 'deny'});
+  const port443 = decision('registry.pkgs.example', {port: 443});
   expect(new DecisionIndex([anyPort, port443]).match(block, 0)?.decision).toBe(port443);
-  const allow = decision('registry.npmjs.org');
-  const deny = decision('registry.npmjs.org', {action: 'deny'});
+  const allow = decision('registry.pkgs.example');
+  const deny = decision('registry.pkgs.example', {action: 'deny'});
   expect(new DecisionIndex([deny, allow]).match(block, 0)?.decision).toBe(deny);
   expect(new DecisionIndex([allow, deny]).match(block, 0)?.candidates).toEqual([deny, allow]);
 });
 
 test('scope, port and time filter', () => {
-  const other = decision('registry.npmjs.org', {container: '0123456789ab'});
-  const otherProject = decision('registry.npmjs.org', {project: 'zed'});
-  const port80 = decision('registry.npmjs.org', {port: 80});
-  const expired = decision('registry.npmjs.org', {expires: 1000});
+  const other = decision('registry.pkgs.example', {container: '0123456789ab'});
+  const otherProject = decision('registry.pkgs.example', {project: 'zed'});
+  const port80 = decision('registry.pkgs.example', {port: 80});
+  const expired = decision('registry.pkgs.example', {expires: 1000});
   const index = new DecisionIndex([other, otherProject, port80, expired]);
   expect(index.match(block, 999)?.decision).toBe(expired);
   expect(index.match(block, 1000)).toBeNull();

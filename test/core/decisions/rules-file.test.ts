@@ -9,7 +9,7 @@ import {patternText} from '../../../core/decisions/target-pattern.js';
 const GOOD = `# our rules
 rules:
   # npm for the warp agents
-  - allow: registry.npmjs.org
+  - allow: registry.pkgs.example
     port: 443
     project: warp
   - deny: "*.tracking.example"
@@ -27,7 +27,7 @@ test('a good file gives its rules with their lines and provenance', () => {
   const parsed = parseRules(GOOD);
   if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
   expect(parsed.rules.map((r) => [r.action, decisionRecord(r).target, r.source])).toEqual([
-    ['allow', 'registry.npmjs.org', 'rules.yaml:4'],
+    ['allow', 'registry.pkgs.example', 'rules.yaml:4'],
     ['deny', '*.tracking.example', 'rules.yaml:7'],
     ['allow', '198.51.100.7', 'rules.yaml:9'],
   ]);
@@ -97,7 +97,7 @@ test("the README's example rules file parses into the rules it describes", () =>
   const parsed = parseRules(example ?? '');
   if (!parsed.ok) throw new Error(problemsText(parsed.problems));
   expect(parsed.rules.map((r) => [r.action, patternText(r.pattern), r.port, r.project, r.container])).toEqual([
-    ['allow', 'registry.npmjs.org', 443, 'warp', ''], ['deny', '*.tracker.example', 0, '', ''],
+    ['allow', 'registry.pkgs.example', 443, 'warp', ''], ['deny', '*.tracker.example', 0, '', ''],
     ['allow', '203.0.113.10', 0, '', 'abc123def456']]);
   expect(parsed.rules[2]!.provenance).toMatchObject({requestId: 'abc123def456:7', ui: 'gnome-shell', uid: 1000});
 });

@@ -10,19 +10,19 @@ const pattern = (text: string) => {
 };
 
 test('exact targets: names, IPv4, IPv6, normalised', () => {
-  expect(pattern('Registry.NPMjs.org.')).toEqual({kind: 'exact', target: 'registry.npmjs.org'});
+  expect(pattern('Registry.PKGS.Example.')).toEqual({kind: 'exact', target: 'registry.pkgs.example'});
   expect(pattern('198.51.100.7')).toEqual({kind: 'exact', target: '198.51.100.7'});
   expect(pattern('2001:db8::1')).toEqual({kind: 'exact', target: '2001:db8::1'});
   expect(pattern('localhost')).toEqual({kind: 'exact', target: 'localhost'});
 });
 
 test('domain patterns cover the domain and every name under it, never a top-level domain', () => {
-  const p = pattern('*.npmjs.org');
-  expect(patternText(p)).toBe('*.npmjs.org');
-  expect(patternCovers(p, '1.2.3.4', 'npmjs.org')).toBe(true);
-  expect(patternCovers(p, '1.2.3.4', 'registry.npmjs.org')).toBe(true);
-  expect(patternCovers(p, '1.2.3.4', 'a.b.NPMJS.org.')).toBe(true);
-  expect(patternCovers(p, '1.2.3.4', 'evilnpmjs.org')).toBe(false);
+  const p = pattern('*.pkgs.example');
+  expect(patternText(p)).toBe('*.pkgs.example');
+  expect(patternCovers(p, '1.2.3.4', 'pkgs.example')).toBe(true);
+  expect(patternCovers(p, '1.2.3.4', 'registry.pkgs.example')).toBe(true);
+  expect(patternCovers(p, '1.2.3.4', 'a.b.PKGS.example.')).toBe(true);
+  expect(patternCovers(p, '1.2.3.4', 'evilpkgs.example')).toBe(false);
   expect(patternCovers(p, '1.2.3.4', '')).toBe(false);
   expect('error' in parsePattern('*.com')).toBe(true);
   expect('error' in parsePattern('*.*.example.com')).toBe(true);
@@ -47,8 +47,8 @@ test('not targets', () => {
 });
 
 test('the whole-domain choice a prompt offers', () => {
-  expect(domainPatternFor('registry.npmjs.org')).toBe('*.npmjs.org');
-  expect(domainPatternFor('npmjs.org')).toBe('*.npmjs.org');
+  expect(domainPatternFor('registry.pkgs.example')).toBe('*.pkgs.example');
+  expect(domainPatternFor('pkgs.example')).toBe('*.pkgs.example');
   expect(domainPatternFor('a.b.c.example.net')).toBe('*.b.c.example.net');
   expect(domainPatternFor('198.51.100.7')).toBeNull();
   expect(domainPatternFor('')).toBeNull();

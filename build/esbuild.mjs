@@ -30,4 +30,4 @@ await build({
 await import('./native.mjs');
 
 const extensionBuild = join(root, 'build', 'extension.mjs');
-if (existsSync(extensionBuild)) await import(extensionBuild);
+if (existsSync(extensionBuild)) await (await import(extensionBuild)).buildExtension(join(root, 'dist', 'extension'));

@@ -9,7 +9,7 @@ import {
 } from '../../core/client/hub-sockets.js';
 import {logger, type Logger} from '../log.js';
 import {runtimeDir} from '../paths.js';
-import {realTime, type Scheduler} from './scheduler.js';
+import {realTime, type Scheduler} from './node-timers.js';
 
 export type {HubSocket} from '../../core/client/hub-sockets.js';
 

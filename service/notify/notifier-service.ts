@@ -3,8 +3,8 @@
 // the request; a second press while it is in flight sends nothing); its outcome comes back as model changes like
 // everything else. Without a session bus there is nothing to show prompts on, and no service.
 import type {LastingChoice} from '../../core/decisions/decision.js';
-import type {HubView} from '../client/hub-set.js';
-import {PromptSession, type PromptSessionOptions} from '../client/prompt-session.js';
+import type {HubView} from '../client/runtime-dir-hubs.js';
+import {PromptSession, type PromptSessionOptions} from '../client/node-prompt-session.js';
 import {logger} from '../log.js';
 import {DesktopNotifier} from './desktop-notifier.js';
 import {ALLOW_1H} from './notification-board.js';

@@ -3,7 +3,7 @@
 import type {ClearanceEvent} from '../../core/clearance/event.js';
 import {fetchPending} from '../../core/client/clearance-calls.js';
 import {hubLabel, hubSearchRoots, type HubSocket} from '../../core/client/hub-sockets.js';
-import {connectFailure} from '../client/hub-connection.js';
+import {connectFailure} from '../client/unix-hub-connection.js';
 import {scanHubSockets} from '../client/hub-discovery.js';
 import {logger} from '../log.js';
 import {runtimeDir} from '../paths.js';

@@ -8,8 +8,8 @@ import {
   type ClockFormat,
 } from '../../core/clearance/format.js';
 import type {PromptChange, PromptModel, PromptView, RemovalReason} from '../../core/clearance/prompts.js';
-import type {HubStatus} from '../client/hub-connection.js';
-import type {HubView} from '../client/hub-set.js';
+import type {HubStatus} from '../client/unix-hub-connection.js';
+import type {HubView} from '../client/runtime-dir-hubs.js';
 import {COMMAND_HELP} from './operator-command.js';
 import type {Paint} from './paint.js';
 

@@ -8,9 +8,9 @@ import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import type {ClearanceEvent} from '../../../core/clearance/event.js';
 import type {PromptChange} from '../../../core/clearance/prompts.js';
-import {HubConnection, type HubState} from '../../../service/client/hub-connection.js';
+import {HubConnection, type HubState} from '../../../service/client/unix-hub-connection.js';
 import {hubIdentity} from '../../../core/client/hub-identity.js';
-import {PromptSession} from '../../../service/client/prompt-session.js';
+import {PromptSession} from '../../../service/client/node-prompt-session.js';
 import {pythonPath} from '../support/peers.js';
 import {blocked, C1, C2, until} from './support/test-hub.js';
 

@@ -7,7 +7,7 @@ import {chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:
 import net from 'node:net';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
-import {PromptSession} from '../../../service/client/prompt-session.js';
+import {PromptSession} from '../../../service/client/node-prompt-session.js';
 import {distModule, Peer, startServer} from '../support/peers.js';
 import {C1, until} from './support/test-hub.js';
 

@@ -7,7 +7,7 @@ import net from 'node:net';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {hubIdentity} from '../../../core/client/hub-identity.js';
-import {PromptSession} from '../../../service/client/prompt-session.js';
+import {PromptSession} from '../../../service/client/node-prompt-session.js';
 import {ANNOTATIONS, IdentityResolver} from '../../../service/identity/identity-resolver.js';
 import {PodmanInspector} from '../../../service/identity/podman-inspector.js';
 import type {Logger} from '../../../service/log.js';

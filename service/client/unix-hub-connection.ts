@@ -7,7 +7,7 @@ import {
 } from '../../core/client/hub-connection.js';
 import {logger, type Logger} from '../log.js';
 import {VarlinkClient} from '../varlink/client.js';
-import {realTime} from './scheduler.js';
+import {realTime} from './node-timers.js';
 
 export {STABLE_CONNECTION_MS} from '../../core/client/hub-connection.js';
 export type {HubCapabilities, HubListener, HubState, HubStatus} from '../../core/client/hub-connection.js';

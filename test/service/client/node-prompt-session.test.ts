@@ -6,7 +6,7 @@ import {mkdtempSync, rmSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import type {PromptChange} from '../../../core/clearance/prompts.js';
-import {PromptSession} from '../../../service/client/prompt-session.js';
+import {PromptSession} from '../../../service/client/node-prompt-session.js';
 import {relay} from './support/relay.js';
 import {blocked, C1, C2, startTestHub, until, type TestHub} from './support/test-hub.js';
 

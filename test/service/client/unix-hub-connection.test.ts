@@ -8,8 +8,8 @@ import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {makeEvent, type ClearanceEvent} from '../../../core/clearance/event.js';
 import {requireMore, VarlinkServer} from '../../../service/varlink/server.js';
-import {HubConnection, type HubState} from '../../../service/client/hub-connection.js';
-import type {Scheduler} from '../../../service/client/scheduler.js';
+import {HubConnection, type HubState} from '../../../service/client/unix-hub-connection.js';
+import type {Scheduler} from '../../../service/client/node-timers.js';
 import {relay} from './support/relay.js';
 import {blocked, C1, C2, startTestHub, until, type TestHub} from './support/test-hub.js';
 

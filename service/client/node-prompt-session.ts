@@ -4,7 +4,7 @@ import type {PromptModelOptions} from '../../core/clearance/prompts.js';
 import {hubIdentity} from '../../core/client/hub-identity.js';
 import type {IdentitySource} from '../../core/client/identity-feed.js';
 import {identityResolverFromEnv, podmanCommand} from '../identity/identity-config.js';
-import {HubSet, type HubSetOptions} from './hub-set.js';
+import {HubSet, type HubSetOptions} from './runtime-dir-hubs.js';
 
 export type {PromptSessionListener} from '../../core/client/prompt-session.js';
 

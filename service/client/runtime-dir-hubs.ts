@@ -4,9 +4,9 @@ import {sessionHub} from '../../core/client/hub-sockets.js';
 import {HubSet as CoreHubSet, type HubSetListener} from '../../core/client/hub-set.js';
 import type {Backoff} from '../../core/client/backoff.js';
 import {runtimeDir} from '../paths.js';
-import {HubConnection, type HubConnectionOptions} from './hub-connection.js';
+import {HubConnection, type HubConnectionOptions} from './unix-hub-connection.js';
 import {HubDiscovery} from './hub-discovery.js';
-import {realTime, type Scheduler} from './scheduler.js';
+import {realTime, type Scheduler} from './node-timers.js';
 
 export type {HubSetListener, HubView} from '../../core/client/hub-set.js';
 

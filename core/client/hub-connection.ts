@@ -17,7 +17,9 @@ import {
   fetchContainerIdentity, fetchPending, sendVerdict, sendVerdictContainer, subscribedEvent,
   SUBSCRIBE, WATCH, watchedPending, type ContainerOutcome, type VarlinkCaller, type VerdictOutcome,
 } from './clearance-calls.js';
-import {hasDecide, sendDecide, type DecideOutcome, type DecideRequest} from './decision-calls.js';
+import {
+  hasDecide, sendDecide, sendRevoke, type DecideOutcome, type DecideRequest, type QueryOutcome, type RevokeResult,
+} from './decision-calls.js';
 import type {Scheduler} from './scheduler.js';
 
 /** One varlink connection to a hub, as the edge's transport provides it. */
@@ -68,7 +70,9 @@ export interface HubListener {
   state(state: HubState): void;
   /**
    * Right after each (re)connect, before any live event: the requests the hub holds, or null when it cannot list
-   * them (no Pending method: an older or Python hub).
+   * them (no Pending method: an older or Python hub). Null also once a hub has been "not running" (its connects
+   * refused, or no socket) for the retirement grace: what it held is no longer taken as waiting. A hub that comes
+   * back sends its snapshot again, so what it still holds is answerable again.
    */
   snapshot(pending: ClearanceEvent[] | null): void;
   event(event: ClearanceEvent): void;
@@ -91,7 +95,14 @@ export interface HubConnectionOptions {
   log: HubLog;
   backoff?: Backoff;
   connectTimeoutMs?: number;
+  /** How long a connected hub may take to send its snapshot (Watch's first reply, or Pending) before it is dropped. */
+  firstReplyTimeoutMs?: number;
+  /** How long a hub may stay "not running" before its requests are retired (snapshot null). */
+  retireAfterMs?: number;
 }
+
+/** A hub restarting is back within seconds; one whose connects are still refused after this has died. */
+export const RETIRE_AFTER_MS = 60_000;
 
 const CONNECTING: HubState = Object.freeze({status: 'connecting', reason: '', notRunning: false});
 const CONNECTED: HubState = Object.freeze({status: 'connected', reason: '', notRunning: false});
@@ -107,6 +118,9 @@ export class HubConnection {
   /** The identity lookups' connection, opened by the first lookup (null when it failed to open). */
   #identity: Promise<HubPeer | null> | null = null;
   #cancelRetry: (() => void) | null = null;
+  /** Set while a "not running" outage runs towards retirement; null when connected or already retired. */
+  #cancelRetire: (() => void) | null = null;
+  #retired = false;
   /** Bumped by every attempt, loss and close: async steps of an older attempt see it and stop. */
   #generation = 0;
   #attempting = false;
@@ -117,6 +131,8 @@ export class HubConnection {
   readonly #scheduler: Scheduler;
   readonly #backoff: Backoff;
   readonly #connectTimeoutMs: number;
+  readonly #firstReplyTimeoutMs: number;
+  readonly #retireAfterMs: number;
   readonly #log: HubLog;
 
   constructor(readonly path: string, private readonly listener: HubListener, options: HubConnectionOptions) {
@@ -124,6 +140,8 @@ export class HubConnection {
     this.#scheduler = options.scheduler;
     this.#backoff = options.backoff ?? new Backoff();
     this.#connectTimeoutMs = options.connectTimeoutMs ?? 5000;
+    this.#firstReplyTimeoutMs = options.firstReplyTimeoutMs ?? 5000;
+    this.#retireAfterMs = options.retireAfterMs ?? RETIRE_AFTER_MS;
     this.#log = options.log;
   }
 
@@ -154,6 +172,8 @@ export class HubConnection {
     this.#generation++;
     this.#cancelRetry?.();
     this.#cancelRetry = null;
+    this.#cancelRetire?.();
+    this.#cancelRetire = null;
     await this.#dropPeers();
   }
 
@@ -179,6 +199,13 @@ export class HubConnection {
     const rpc = this.#connectedRpc();
     if (!rpc) return {kind: 'unreachable', detail: this.#unreachableDetail()};
     return sendDecide(rpc, request);
+  }
+
+  /** Ends the grant `id` now (Revoke): the shield denies what this hub allowed under it. */
+  async revoke(id: string): Promise<QueryOutcome<RevokeResult[]>> {
+    const rpc = this.#connectedRpc();
+    if (!rpc) return {kind: 'unreachable', detail: this.#unreachableDetail()};
+    return sendRevoke(rpc, id);
   }
 
   /**
@@ -271,6 +298,9 @@ export class HubConnection {
     if (generation !== this.#generation) return;
 
     this.#capabilities = {...this.#capabilities, pending: pending !== null};
+    this.#cancelRetire?.();
+    this.#cancelRetire = null;
+    this.#retired = false;
     this.#connectedAt = this.#scheduler.now();
     this.#setState(CONNECTED);
     this.listener.snapshot(pending);
@@ -301,9 +331,13 @@ export class HubConnection {
     };
     let why = 'the hub closed the connection';
     let waiting = true;
+    // A hub that accepts and never answers (hung, or not a hub) would leave this connection "connecting" forever.
+    const silent = this.#scheduler.after(this.#firstReplyTimeoutMs,
+      () => void this.#lost(generation, `the hub accepted but sent nothing within ${this.#firstReplyTimeoutMs} ms`));
     const caughtUp = (pending: ClearanceEvent[] | null) => {
       if (!waiting) return; // the stream ended before a late Pending answer
       waiting = false;
+      silent();
       snapshot(pending);
     };
     try {
@@ -365,6 +399,18 @@ export class HubConnection {
   #unavailable(failure: ConnectFailure): void {
     this.#setState({status: 'unavailable', ...failure});
     this.#attempting = false;
+    if (!failure.notRunning) {
+      // Refused by something that answers (a permission, a failing hub): not dead, so its requests stay.
+      this.#cancelRetire?.();
+      this.#cancelRetire = null;
+    } else if (!this.#cancelRetire && !this.#retired) {
+      this.#cancelRetire = this.#scheduler.after(this.#retireAfterMs, () => {
+        this.#cancelRetire = null;
+        this.#retired = true;
+        this.#log.warning(`${this.path}: not running for ${this.#retireAfterMs / 1000} s; its requests are retired`);
+        this.listener.snapshot(null);
+      });
+    }
     this.#cancelRetry = this.#scheduler.after(this.#backoff.next(), () => {
       this.#cancelRetry = null;
       void this.#attempt();

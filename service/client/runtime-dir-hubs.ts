@@ -17,6 +17,8 @@ export interface HubSetOptions {
   /** A fresh back-off per hub (tests pass shorter ones). */
   backoff?: () => Backoff;
   connectTimeoutMs?: number;
+  firstReplyTimeoutMs?: number;
+  retireAfterMs?: number;
   log?: HubConnectionOptions['log'];
 }
 
@@ -29,7 +31,8 @@ export class HubSet extends CoreHubSet {
       discovery: (found) => new HubDiscovery(found, {runtimeDir: runtime, rescanMs: options.rescanMs, scheduler,
         log: options.log}),
       connection: (socket, hub) => new HubConnection(socket.path, hub, {scheduler, backoff: options.backoff?.(),
-        connectTimeoutMs: options.connectTimeoutMs, log: options.log}),
+        connectTimeoutMs: options.connectTimeoutMs, firstReplyTimeoutMs: options.firstReplyTimeoutMs,
+        retireAfterMs: options.retireAfterMs, log: options.log}),
     });
   }
 }

@@ -97,4 +97,49 @@ describe('against the real hub process', () => {
     expect(decisions()).toEqual([`allow ${C1} 198.51.100.1`, `allow ${C1} registry.example.net`, `deny ${C1} 198.51.100.1`,
       `deny ${C1} files.example`]);
   }, 20_000);
+
+  test('a hub killed with its socket left behind: its prompts are retired after the grace, and it is found again', async () => {
+    const hub = await startHub();
+    await read(pending(1, 'registry.example.net'));
+    session = new PromptSession({changes: () => {}, hub: () => {}}, {runtimeDir: runtime, retireAfterMs: 1500,
+      identity: null});
+    session.start();
+    const s = session;
+    await until(() => s.model.prompts().length === 1, 'caught up from the hub');
+
+    hub.child.kill('SIGKILL'); // no cleanup: the socket file stays, and every connect is refused
+    await hub.finished;
+    // First the lost connection, then the retries: refused, "not running".
+    await until(() => s.hubs.hubs()[0]?.state.notRunning === true, 'refused: not running', 5000);
+    expect(s.hubs.hubs()[0]?.state.reason).toMatch(/^not running \(nothing accepts on /);
+    expect(s.model.prompts()).toHaveLength(1); // kept through the grace: a restart would reconcile it
+    await until(() => s.model.prompts().length === 0, 'retired after the grace', 5000);
+
+    await startHub();
+    await until(() => s.hubs.hubs()[0]?.state.status === 'connected', 'found again', 15_000);
+    await read(pending(2, 'files.example'));
+    await until(() => s.model.prompts().length === 1, 'a block from the new hub process');
+  }, 30_000);
+
+  test('a hub that accepts and never answers (stopped) is reported, not left "connecting"; once it runs, caught up', async () => {
+    const hub = await startHub();
+    await read(pending(1, 'registry.example.net'));
+    await new Promise((resolve) => setTimeout(resolve, 200)); // the line ingested
+    hub.child.kill('SIGSTOP'); // the kernel still accepts connections on its socket; nobody reads them
+    try {
+      session = new PromptSession({changes: () => {}, hub: () => {}}, {runtimeDir: runtime, firstReplyTimeoutMs: 500,
+        retireAfterMs: 1000, identity: null});
+      session.start();
+      const s = session;
+      await until(() => s.hubs.hubs()[0]?.state.status === 'unavailable', 'reported', 5000);
+      expect(s.hubs.hubs()[0]?.state).toEqual({status: 'unavailable', notRunning: false,
+        reason: 'the hub accepted but sent nothing within 500 ms'});
+      hub.child.kill('SIGCONT');
+      await until(() => s.hubs.hubs()[0]?.state.status === 'connected', 'connected once it runs', 15_000);
+      await until(() => s.model.prompts().length === 1, 'caught up');
+      expect(s.model.prompts()[0]).toMatchObject({requestId: `${C1}:1`});
+    } finally {
+      hub.child.kill('SIGCONT');
+    }
+  }, 30_000);
 });

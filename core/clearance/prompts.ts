@@ -29,6 +29,8 @@ export interface PromptView extends BlockedTarget {
   readonly count: number;
   readonly firstSeen: number;
   readonly lastSeen: number;
+  /** The terok project of the latest block's dossier, "" when it names none (a lasting answer's project scope). */
+  readonly project: string;
   readonly inFlight: VerdictAction | null;
   /** The last failed verdict; the prompt stays answerable. */
   readonly failure: VerdictResult | null;
@@ -109,6 +111,7 @@ interface PromptState {
   count: number;
   readonly firstSeen: number;
   lastSeen: number;
+  project: string;
   inFlight: VerdictRequest | null;
   failure: VerdictResult | null;
   notice: PromptNotice | null;
@@ -315,11 +318,12 @@ export class PromptModel {
     if (!prompt) {
       prompt = {
         key, number: this.#nextNumber++, container, target, domain: '', dest: '', port: 0, proto: 0, ids: [], count: 0,
-        firstSeen: now, lastSeen: now, inFlight: null, failure: null, notice: null,
+        firstSeen: now, lastSeen: now, project: '', inFlight: null, failure: null, notice: null,
       };
       this.#prompts.set(key, prompt);
     }
-    Object.assign(prompt, {domain: event.domain, dest: event.dest, port: event.port, proto: event.proto});
+    Object.assign(prompt, {domain: event.domain, dest: event.dest, port: event.port, proto: event.proto,
+      project: event.dossier.project ?? ''});
     prompt.count += 1;
     prompt.lastSeen = Math.max(prompt.lastSeen, now);
     prompt.notice = null;
@@ -468,7 +472,7 @@ export class PromptModel {
     return Object.freeze({
       key: p.key, number: p.number, container: p.container, target: p.target, domain: p.domain, dest: p.dest,
       port: p.port, proto: p.proto, requestId, origin: this.#requests.get(requestId)?.origin ?? '', count: p.count,
-      firstSeen: p.firstSeen, lastSeen: p.lastSeen, identity: this.identityOf(p.container),
+      firstSeen: p.firstSeen, lastSeen: p.lastSeen, project: p.project, identity: this.identityOf(p.container),
       inFlight: p.inFlight?.action ?? null, failure: p.failure, notice: p.notice,
     });
   }

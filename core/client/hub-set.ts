@@ -9,7 +9,7 @@
 import type {ClearanceEvent} from '../clearance/event.js';
 import type {VerdictAction} from '../clearance/verdict.js';
 import type {ContainerOutcome, VerdictOutcome} from './clearance-calls.js';
-import type {DecideOutcome, DecideRequest} from './decision-calls.js';
+import type {DecideOutcome, DecideRequest, QueryOutcome, RevokeResult} from './decision-calls.js';
 import type {HubCapabilities, HubConnection, HubListener, HubState} from './hub-connection.js';
 import {hubLabel, type HubSocket} from './hub-sockets.js';
 
@@ -132,6 +132,12 @@ export class HubSet implements VerdictRoutes, IdentityRoutes {
     const entry = this.#hubs.get(origin);
     if (!entry) return Promise.resolve({kind: 'unreachable', detail: `hub ${origin} is gone`});
     return entry.connection.decide(request);
+  }
+
+  revoke(origin: string, id: string): Promise<QueryOutcome<RevokeResult[]>> {
+    const entry = this.#hubs.get(origin);
+    if (!entry) return Promise.resolve({kind: 'unreachable', detail: `hub ${origin} is gone`});
+    return entry.connection.revoke(id);
   }
 
   /** Whether the hub `origin` offers lasting answers (null: not known now); its view's capabilities say it after. */

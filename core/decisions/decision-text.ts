@@ -26,13 +26,17 @@ export function isAutomatic(entry: Pick<DecisionLogEntry, 'by'>): boolean {
   return entry.by !== 'operator';
 }
 
-/** "Allowed: registry.example.net · 14:05:09" and "by rule h1a2b3c4 · warp/t42 · build". */
-export function logEntryLines(entry: DecisionLogEntry, clock: ClockFormat = clockTime): [string, string] {
+/**
+ * "Allowed: registry.example.net · 14:05:09" and "by rule h1a2b3c4 · warp/t42 · build"; `identityOf` names the
+ * container when the entry does not.
+ */
+export function logEntryLines(entry: DecisionLogEntry, identityOf: (container: string) => string,
+  clock: ClockFormat = clockTime): [string, string] {
   const at = Date.parse(entry.at);
   const head = resultText({action: entry.action === 'allow' ? 'allow' : 'deny', ok: entry.ok, target: entry.target,
     stderr: entry.stderr});
   return [Number.isNaN(at) ? head : `${head} · ${clock(at)}`,
-    [`by ${deciderText(entry)}`, entry.identity || entry.container].filter(Boolean).join(' · ')];
+    [`by ${deciderText(entry)}`, entry.identity || identityOf(entry.container)].filter(Boolean).join(' · ')];
 }
 
 /** "Revoking registry.example.net failed (3 tries): <stderr>" and when it is tried again. */

@@ -38,7 +38,7 @@ describe('blocks and repeats', () => {
     expect(changes).toEqual([{kind: 'added', prompt: {
       key: KEY, number: 1, container: C, target: 'registry.example.net', domain: 'registry.example.net',
       dest: '198.51.100.1', port: 443, proto: 6, requestId: event.request_id, origin: 'session', count: 1,
-      firstSeen: 1000, lastSeen: 1000, identity: 'warp/t42 · build', inFlight: null, failure: null, notice: null,
+      firstSeen: 1000, lastSeen: 1000, project: 'warp', identity: 'warp/t42 · build', inFlight: null, failure: null, notice: null,
     }}]);
     expect(model.prompts()).toHaveLength(1);
     expect(model.get(KEY)).toEqual(changes[0]!.kind === 'added' && changes[0]!.prompt);

@@ -5,7 +5,7 @@ import Meta from 'gi://Meta';
 import Shell from 'gi://Shell';
 import {Extension} from 'resource:///org/gnome/shell/extensions/extension.js';
 import * as Main from 'resource:///org/gnome/shell/ui/main.js';
-import {createClearanceClient} from './hub/clearance-client.js';
+import {createClearanceClient, createDecisionWatch} from './hub/clearance-client.js';
 import {Lifetime} from './lifetime.js';
 import {ClearanceIndicator} from './ui/indicator.js';
 import {PromptBanner} from './ui/prompt-banner.js';
@@ -26,21 +26,36 @@ export default class ClearanceExtension extends Extension {
 
     let indicator: ClearanceIndicator | null = null;
     let banner: PromptBanner | null = null;
+    const decisions = createDecisionWatch(lifetime, () => indicator?.refresh());
     const client = createClearanceClient(lifetime, settings, {
       changes: (changes) => {
         banner?.changes(changes);
         indicator?.refresh();
       },
-      hub: () => indicator?.refresh(),
+      hub: (hub, what) => {
+        // Each connect: whether its prompts offer lasting answers, and its lasting decisions followed.
+        if (what !== 'removed' && hub.state.status === 'connected') {
+          void client.hubs.supportsDecide(hub.id).then(() => banner?.refresh());
+          decisions.follow(hub.id);
+        } else {
+          decisions.forget(hub.id);
+        }
+        indicator?.refresh();
+      },
       event: (_hub, event) => banner?.lifecycle(event),
     });
-    indicator = new ClearanceIndicator(lifetime, settings, client,
+    indicator = new ClearanceIndicator(lifetime, settings, client, decisions,
       {role: this.uuid, openPreferences: () => this.openPreferences()});
     banner = new PromptBanner(lifetime, settings, client);
 
     Main.wm.addKeybinding(QUEUE_SHORTCUT, settings, Meta.KeyBindingFlags.NONE,
-      Shell.ActionMode.NORMAL | Shell.ActionMode.OVERVIEW, () => banner.openQueue());
+      Shell.ActionMode.NORMAL | Shell.ActionMode.OVERVIEW, () => banner?.openQueue());
     lifetime.defer(() => Main.wm.removeKeybinding(QUEUE_SHORTCUT));
+    // Undone first: what completes during or after disable() finds no UI to draw on.
+    lifetime.defer(() => {
+      indicator = null;
+      banner = null;
+    });
     client.start();
   }
 

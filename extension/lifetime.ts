@@ -16,10 +16,19 @@ export class Lifetime {
   #undo = new Set<Undo>();
   #ended = false;
 
-  /** Registers an undo step. After end() it runs at once: async work that completes late cannot leak. */
-  defer(undo: Undo): void {
+  /**
+   * Registers an undo step. After end() it runs at once: async work that completes late cannot leak. The returned
+   * function forgets the step, for a thing undone earlier by its own owner.
+   */
+  defer(undo: Undo): () => void {
     if (this.#ended) undo();
     else this.#undo.add(undo);
+    return () => this.#undo.delete(undo);
+  }
+
+  /** Whether end() has begun: what is undone then has no UI left to redraw. */
+  get ended(): boolean {
+    return this.#ended;
   }
 
   /** Destroys an actor, menu item or any other object with destroy() when the lifetime ends. */

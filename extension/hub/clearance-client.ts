@@ -2,9 +2,11 @@
 // catch-up, merge of all hubs into one prompt model) on the Gio transport and discovery, with timers, sockets and
 // monitors owned by the lifetime. The configured sockets come from GSettings and follow its changes. Containers
 // whose events carry no dossier are named by the hubs (ContainerIdentity): the extension runs no podman itself.
+// Beside it, the lasting decisions of the hubs (core's DecisionWatch), followed while each hub is connected.
 import Gio from 'gi://Gio';
 import GLib from 'gi://GLib';
 import type {ClearanceEvent} from '../../core/clearance/event.js';
+import {DecisionWatch} from '../../core/client/decision-watch.js';
 import {HubConnection} from '../../core/client/hub-connection.js';
 import {hubIdentity} from '../../core/client/hub-identity.js';
 import {HubSet, type HubSetListener, type HubView} from '../../core/client/hub-set.js';
@@ -59,4 +61,11 @@ export function createClearanceClient(lifetime: Lifetime, settings: Gio.Settings
   lifetime.connect(settings, 'changed::extra-sockets', configure);
   lifetime.defer(() => void session.close());
   return session;
+}
+
+/** The hubs' lasting decisions (grants, failing revocations, the rules file's health, the log); `changed` after each. */
+export function createDecisionWatch(lifetime: Lifetime, changed: () => void): DecisionWatch {
+  const watch = new DecisionWatch({transport: gioTransport(lifetime), changed});
+  lifetime.defer(() => watch.close());
+  return watch;
 }

@@ -8,6 +8,11 @@
 // keys only while the queue is open. The queue is opened by the shortcut: only then does the banner take the
 // keyboard (a modal grab), and single keys answer: a allow, d deny, arrows move, Esc closes. Enter and Space never
 // answer. Every text from the wire is set as plain label text, never as markup.
+//
+// A prompt whose hub keeps lasting decisions (Decide) also offers a lasting answer, folded away under the plain ones:
+// how long, for whom, this destination or its whole domain, the sentence that says what it covers, and its own Deny
+// and Allow (armed like the plain ones). A whole domain, or "always" for every container, asks one confirmation in
+// a dialog first; nothing is sent unless it is confirmed.
 import Clutter from 'gi://Clutter';
 import type Gio from 'gi://Gio';
 import Shell from 'gi://Shell';
@@ -17,13 +22,18 @@ import {
   alertBody, alertTitle, lifecycleText, promptBody, promptStatus, promptTitle, resultText,
 } from '../../core/clearance/format.js';
 import type {ClearanceEvent} from '../../core/clearance/event.js';
+import {confirmationReason, type LastingChoice} from '../../core/decisions/decision.js';
+import {
+  DEFAULT_PICK, fitPick, lastingButtonLabel, lastingOffer, pickChoice, pickSummary, type LastingPick, type Option,
+} from '../../core/decisions/lasting-offer.js';
 import type {PromptChange, PromptView, SecurityAlert, VerdictResult} from '../../core/clearance/prompts.js';
 import type {VerdictAction} from '../../core/clearance/verdict.js';
 import type {ClearanceClient} from '../hub/clearance-client.js';
 import type {Lifetime} from '../lifetime.js';
 import {Arming} from './arming.js';
+import {confirm} from './confirm-dialog.js';
 import {label, vbox, hbox} from './widgets.js';
-import {pointerButton, setArmed} from './pointer-button.js';
+import {choiceButton, pointerButton, setArmed} from './pointer-button.js';
 
 /** How long a result stays before nothing takes its place; shorter when another prompt is waiting for its turn. */
 const RESULT_MS = 4000;
@@ -48,6 +58,11 @@ export class PromptBanner {
   #shown: Shown | null = null;
   #cancelResult: (() => void) | null = null;
   #grab: Clutter.Grab | null = null;
+  /** The prompt whose lasting choices are unfolded, and what is picked there. */
+  #lasting: {key: string; pick: LastingPick} | null = null;
+  /** What the lasting answer on its way covers, said again on its result. */
+  #decided: {key: string; text: string} | null = null;
+  #closeConfirmation: (() => void) | null = null;
 
   constructor(private readonly lifetime: Lifetime, private readonly settings: Gio.Settings,
     private readonly client: ClearanceClient) {
@@ -116,6 +131,11 @@ export class PromptBanner {
     this.#render();
   }
 
+  /** Something the prompt card shows besides the prompt model changed (a hub's capabilities): redraw it. */
+  refresh(): void {
+    this.#render();
+  }
+
   /** The shortcut: show the queue and take the keyboard until Esc. */
   openQueue(): void {
     if (this.#grab) return;
@@ -144,7 +164,11 @@ export class PromptBanner {
 
   #show(shown: Shown | null): void {
     const before = this.#shownKey();
-    if (before !== null && before !== (shown?.kind === 'prompt' ? shown.key : null)) this.#arming.hide(before);
+    if (before !== null && before !== (shown?.kind === 'prompt' ? shown.key : null)) {
+      this.#arming.hide(before);
+      this.#lasting = null;
+      this.#closeConfirmation?.();
+    }
     this.#cancelResult?.();
     this.#cancelResult = null;
     this.#shown = shown;
@@ -183,6 +207,53 @@ export class PromptBanner {
     if (this.#shownKey() !== key || !this.#arming.isArmed(key)) return;
     // Null when a verdict is already in flight: one click, one verdict.
     if (this.client.answer(key, action)) this.#render();
+  }
+
+  /** A lasting answer from the unfolded choices: at once, or after the confirmation it needs. */
+  #decide(key: string, action: VerdictAction): void {
+    const prompt = this.client.model.get(key);
+    if (!prompt || this.#shownKey() !== key || !this.#arming.isArmed(key) || this.#lasting?.key !== key) return;
+    const pick = fitPick(this.#lasting.pick, lastingOffer(prompt));
+    const choice = pickChoice(action, pick);
+    const summary = pickSummary(pick, prompt, prompt.identity);
+    const reason = confirmationReason(choice);
+    if (reason) this.#confirm(prompt, choice, reason, summary);
+    else this.#send(key, choice, summary, false);
+  }
+
+  #confirm(prompt: PromptView, choice: LastingChoice, reason: string, summary: string): void {
+    this.#closeConfirmation?.();
+    const verb = choice.action === 'allow' ? 'Allow' : 'Deny';
+    const title = `${verb} ${choice.pattern || prompt.target}${choice.scope === 'all' ? ' for every container' : ''}?`;
+    // The banner sits in the top chrome, above the dialog: it steps aside while the dialog is up.
+    let open = true;
+    const close = confirm(this.lifetime, {title, lines: [`${reason}.`, summary], confirmLabel: verb}, (confirmed) => {
+      open = false;
+      this.#closeConfirmation = null;
+      if (this.lifetime.ended) return; // closed by disable(): the banner goes too
+      this.#render();
+      if (confirmed) this.#send(prompt.key, choice, summary, true);
+    });
+    if (!open) return; // it could not open
+    this.#closeConfirmation = close;
+    this.#render();
+  }
+
+  #send(key: string, choice: LastingChoice, summary: string, confirmed: boolean): void {
+    // Null when an answer is already on its way or the prompt is gone: one click, one answer.
+    const sent = this.client.decide(key, choice, {confirmed, ui: 'shell'});
+    if (!sent) return;
+    this.#decided = {key, text: summary};
+    this.#render();
+    void sent.then((outcome) => {
+      if (outcome.kind === 'applied') return;
+      if (this.#decided?.key === key) this.#decided = null;
+      // The hub asks for a confirmation this UI did not know was needed: ask it now, and send only after it.
+      const prompt = this.client.model.get(key);
+      if (outcome.kind === 'needs-confirmation' && !confirmed && prompt && this.#shownKey() === key) {
+        this.#confirm(prompt, choice, outcome.reason || 'This answer needs a confirmation', summary);
+      }
+    });
   }
 
   #key(event: Clutter.Event): boolean {
@@ -226,7 +297,10 @@ export class PromptBanner {
     const shown = this.#shown;
     const prompt = shown?.kind === 'prompt' ? this.client.model.get(shown.key) : undefined;
     if (prompt) this.#promptBox.add_child(this.#promptCard(prompt));
-    if (shown?.kind === 'result') this.#promptBox.add_child(resultCard(shown.result));
+    if (shown?.kind === 'result') {
+      const note = this.#decided?.key === shown.result.key && shown.result.ok ? this.#decided.text : '';
+      this.#promptBox.add_child(resultCard(shown.result, note));
+    }
     if (shown?.kind === 'empty') {
       const card = vbox({style_class: 'terok-clearance-card'});
       card.add_child(label('No requests waiting', 'terok-clearance-title'));
@@ -235,7 +309,7 @@ export class PromptBanner {
     }
     // An empty box would still take its share of the spacing.
     for (const box of this.actor.get_children()) box.visible = box.get_n_children() > 0;
-    this.actor.visible = this.actor.get_children().some((box) => box.visible);
+    this.actor.visible = this.#closeConfirmation === null && this.actor.get_children().some((box) => box.visible);
     this.#place();
   }
 
@@ -267,12 +341,62 @@ export class PromptBanner {
     deny.x_expand = allow.x_expand = true;
     buttons.add_child(deny);
     buttons.add_child(allow);
-    setArmed([deny, allow], this.#arming.show(prompt.key) && prompt.inFlight === null);
+    const armed = this.#arming.show(prompt.key) && prompt.inFlight === null;
+    setArmed([deny, allow], armed);
     card.add_child(buttons);
+    if (this.client.hubs.hub(prompt.origin)?.capabilities.decide === true) card.add_child(this.#lastingBox(prompt, armed));
 
     const hint = this.#hint(prompt);
     if (hint) card.add_child(label(hint, 'terok-clearance-hint'));
     return card;
+  }
+
+  /** The fold with the lasting choices: closed, its toggle only; open, the choices and their own Deny and Allow. */
+  #lastingBox(prompt: PromptView, armed: boolean): St.Widget {
+    const box = vbox({style_class: 'terok-clearance-lasting'});
+    const unfolded = this.#lasting?.key === prompt.key ? this.#lasting : null;
+    const toggle = choiceButton(unfolded ? 'Lasting answer ▴' : 'Lasting answer…', unfolded !== null, () => {
+      this.#lasting = unfolded ? null : {key: prompt.key, pick: DEFAULT_PICK};
+      this.#render();
+    });
+    toggle.name = 'terok-clearance-lasting-toggle';
+    box.add_child(toggle);
+    if (!unfolded) return box;
+
+    const offer = lastingOffer(prompt);
+    const pick = fitPick(unfolded.pick, offer);
+    const row = <K extends keyof LastingPick>(title: string, part: K, options: readonly Option<LastingPick[K]>[],
+      names: (value: LastingPick[K]) => string) => {
+      const line = hbox({style_class: 'terok-clearance-choices'});
+      line.add_child(label(title, 'terok-clearance-choice-title'));
+      for (const option of options) {
+        const button = choiceButton(option.label, option.value === pick[part], () => {
+          this.#lasting = {key: prompt.key, pick: {...pick, [part]: option.value}};
+          this.#render();
+        });
+        button.name = `terok-clearance-${part}:${names(option.value)}`;
+        line.add_child(button);
+      }
+      box.add_child(line);
+    };
+    row('How long', 'lasting', offer.lastings, (v) => v);
+    row('For', 'scope', offer.scopes, (v) => v);
+    row('What', 'pattern', offer.patterns, (v) => (v ? 'domain' : 'target'));
+    box.add_child(label(pickSummary(pick, prompt, prompt.identity), 'terok-clearance-body terok-clearance-summary'));
+
+    const buttons = hbox({style_class: 'terok-clearance-buttons'});
+    const deny = pointerButton(lastingButtonLabel('deny', pick.lasting), 'terok-clearance-button terok-clearance-deny',
+      () => this.#decide(prompt.key, 'deny'));
+    const allow = pointerButton(lastingButtonLabel('allow', pick.lasting),
+      'terok-clearance-button terok-clearance-allow', () => this.#decide(prompt.key, 'allow'));
+    deny.name = 'terok-clearance-lasting-deny';
+    allow.name = 'terok-clearance-lasting-allow';
+    deny.x_expand = allow.x_expand = true;
+    buttons.add_child(deny);
+    buttons.add_child(allow);
+    setArmed([deny, allow], armed);
+    box.add_child(buttons);
+    return box;
   }
 
   #hint(prompt: PromptView): string {
@@ -294,10 +418,12 @@ export class PromptBanner {
   }
 }
 
-function resultCard(result: VerdictResult): St.Widget {
+/** The verdict's result; `note` says what a lasting answer covers. */
+function resultCard(result: VerdictResult, note: string): St.Widget {
   const card = vbox({name: 'terok-clearance-result', style_class: `terok-clearance-card terok-clearance-result ${
     result.action === 'allow' ? 'terok-clearance-allowed' : 'terok-clearance-denied'}`});
   card.add_child(label(resultText(result), 'terok-clearance-title'));
   card.add_child(label(result.identity, 'terok-clearance-body'));
+  if (note) card.add_child(label(note, 'terok-clearance-body'));
   return card;
 }

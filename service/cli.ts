@@ -13,6 +13,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   status: async () => (await import('./commands/status.js')).status,
   serve: async () => (await import('./commands/serve.js')).serve,
   'serve-verdict': async () => (await import('./commands/serve-verdict.js')).serveVerdict,
+  'route-readers': async () => (await import('./commands/route-readers.js')).routeReaders,
   demo: async () => (await import('./commands/demo.js')).demo,
   notify: () => import('./commands/notify.js'),
   notifier: () => import('./commands/notifier.js'),

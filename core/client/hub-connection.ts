@@ -303,6 +303,9 @@ export class HubConnection {
     this.#retired = false;
     this.#connectedAt = this.#scheduler.now();
     this.#setState(CONNECTED);
+    // Asked at once: every UI wants to know, and it makes the call connection's first message (a hub closes a
+    // connection that sends none for a while).
+    void this.supportsDecide();
     this.listener.snapshot(pending);
     // A block both in the snapshot and on the stream happened before the snapshot was taken: deliver it once.
     const inSnapshot = new Set(pending?.map((e) => e.request_id));

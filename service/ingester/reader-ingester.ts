@@ -12,7 +12,7 @@ import {FrameDecoder, FrameTooLargeError} from '../../core/varlink/framing.js';
 import {logger, type Logger} from '../log.js';
 import {PeerGuard, type PeerCheck} from '../peercred/peer-guard.js';
 import {bindUnixSocket, LISTEN_BACKLOG, type BoundSocket} from '../varlink/bind.js';
-import {DEFAULT_FIRST_MESSAGE_TIMEOUT_MS, longestIdle, type IdleCandidate} from '../varlink/idle-eviction.js';
+import {DEFAULT_FIRST_LINE_TIMEOUT_MS, longestIdle, type IdleCandidate} from '../varlink/idle-eviction.js';
 import {DEFAULT_RECORDS_PER_SECOND, LogBudget} from './log-budget.js';
 
 const NEWLINE = 0x0a;
@@ -20,8 +20,11 @@ const NEWLINE = 0x0a;
 export const DEFAULT_MAX_READERS = 1024;
 
 export interface ReaderIngesterOptions {
-  /** Each accepted event, in the order its connection delivered it. Exceptions are logged, never fatal. */
-  onEvent(event: ClearanceEvent): void;
+  /**
+   * Each accepted event, in the order its connection delivered it, with the line it came from (for a router that
+   * passes lines on as written). Exceptions are logged, never fatal.
+   */
+  onEvent(event: ClearanceEvent, line: string): void;
   /**
    * Asked after each read: a promise means "hold off", and this connection is not read again until it settles.
    * The writer then waits in the kernel (its socket buffer fills), so nothing is lost.
@@ -151,7 +154,7 @@ export class ReaderIngester {
     const connection = new ReaderConnection(socket, this.options.maxLineBytes ?? MAX_READER_LINE_BYTES);
     const {lines} = connection;
     this.connections.add(connection);
-    const timeoutMs = this.options.firstLineTimeoutMs ?? DEFAULT_FIRST_MESSAGE_TIMEOUT_MS;
+    const timeoutMs = this.options.firstLineTimeoutMs ?? DEFAULT_FIRST_LINE_TIMEOUT_MS;
     const firstLine = setTimeout(() => {
       budget.note('warning', `no complete line within ${timeoutMs} ms; closing this connection`);
       socket.destroy();
@@ -196,12 +199,13 @@ export class ReaderIngester {
   }
 
   private deliver(bytes: Uint8Array, budget: LogBudget): void {
-    const result = translateReaderLine(this.decoder.decode(bytes));
+    const line = this.decoder.decode(bytes);
+    const result = translateReaderLine(line);
     if (result.kind === 'dropped') {
       budget.note(result.level, result.reason);
     } else if (result.kind === 'event') {
       try {
-        this.options.onEvent(result.event);
+        this.options.onEvent(result.event, line);
       } catch (e) {
         budget.note('warning', `event handler failed on a ${result.event.type} event: ${(e as Error).message}`);
       }

@@ -29,5 +29,11 @@ export function longestIdle<T extends IdleCandidate>(connections: Iterable<T>): 
   return best;
 }
 
-/** How long a new connection may take to complete its first message before it is closed. */
-export const DEFAULT_FIRST_MESSAGE_TIMEOUT_MS = 10_000;
+/**
+ * How long a new varlink connection may take to complete its first message before it is closed. Generous: a client
+ * may open a connection a moment before its first call (the cap's eviction is what stops a flood).
+ */
+export const DEFAULT_FIRST_MESSAGE_TIMEOUT_MS = 30_000;
+
+/** The same for a reader connection: terok-shield's reader connects only to write a line at once. */
+export const DEFAULT_FIRST_LINE_TIMEOUT_MS = 10_000;

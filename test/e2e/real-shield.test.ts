@@ -8,19 +8,21 @@ import {dirname} from 'node:path';
 import type {JsonObject} from '../../core/varlink/message.js';
 import {VarlinkClient} from '../../service/varlink/client.js';
 import {CLI, eventually, HubRig, pendingCount} from '../service/support/hub-rig.js';
-import {run} from '../service/support/peers.js';
+import {run, waitForSocket, type Peer} from '../service/support/peers.js';
+import {containerPaths} from '../../service/paths.js';
 import {hostTables, PRIVATE_IP, SERVER_ALIASES, SERVER_IP, ShieldLab} from './shield-lab.js';
 
 const C = 'a1b2c3d4e5f6';
 const I = 'org.terok.Clearance1';
-const [DENIED, FAILING, AFTER_PRIVATE, RULED, GRANTED, CDN] = SERVER_ALIASES as [string, string, string, string, string,
-  string];
+const [DENIED, FAILING, AFTER_PRIVATE, RULED, GRANTED, CDN, ROUTED] = SERVER_ALIASES as [string, string, string, string,
+  string, string, string];
 
 let rig: HubRig;
 let lab: ShieldLab;
 let rpc: VarlinkClient;
 let subscriber: VarlinkClient;
 let hostBefore: string;
+let sessionHub: Peer;
 const events: JsonObject[] = [];
 
 /** The first event after `from` (an index into events) that `match` accepts. */
@@ -49,7 +51,7 @@ beforeAll(async () => {
   const up = await lab.shieldCli('up', C);
   expect(up).toMatchObject({code: 0, stdout: expect.stringMatching(/Shield up/)});
   await rig.startVerdict(lab.shield, lab.env);
-  await rig.startHub(lab.env);
+  sessionHub = await rig.startHub(lab.env);
   subscriber = await VarlinkClient.connect(rig.paths.hub);
   void (async () => {
     for await (const reply of subscriber.stream(`${I}.Subscribe`)) events.push(reply.event as JsonObject);
@@ -169,4 +171,41 @@ describe('the real terok-shield', () => {
     await lab.stopReader();
     await eventAfter(from, (e) => e.type === 'container_exited' && e.container === C, 'container_exited');
   });
+});
+
+describe('the per-container layout, fed by the same shield', () => {
+  test('route-readers passes the reader\'s lines to the container\'s hub; its Allow reaches the shield', async () => {
+    await sessionHub.stop(); // the router takes the session reader socket over
+    const router = rig.start(['route-readers'], lab.env);
+    await waitForSocket(rig.paths.reader, router);
+    const paths = containerPaths(C, rig.env.XDG_RUNTIME_DIR);
+    const verdict = rig.start(['serve-verdict', '--container', C, '--shield', lab.shield], lab.env);
+    await waitForSocket(paths.verdict, verdict);
+    const hub = rig.start(['serve', '--container', C], lab.env);
+    await waitForSocket(paths.hub, hub);
+    const client = await VarlinkClient.connect(paths.hub);
+    const seen: JsonObject[] = [];
+    void (async () => {
+      for await (const reply of client.stream(`${I}.Subscribe`)) seen.push(reply.event as JsonObject);
+    })().catch(() => undefined);
+    try {
+      lab.startReader({project: 'warp', task: 't2'});
+      await eventually(() => seen.find((e) => e.type === 'container_started'), 'container_started via the router', 10_000);
+      expect(await lab.connect(ROUTED)).toBe('EHOSTUNREACH');
+      const block = await eventually(() => seen.find(blockedAt(ROUTED)), 'the block via the router', 5000);
+      expect(block).toMatchObject({container: C, request_id: expect.stringMatching(new RegExp(`^${C}:\\d+$`))});
+      const answer = await VarlinkClient.connect(paths.hub);
+      try {
+        await answer.call(`${I}.Verdict`, {container: C, request_id: block.request_id as string, dest: block.domain
+          ? block.domain as string : ROUTED, action: 'allow'});
+      } finally {
+        answer.close();
+      }
+      expect(await lab.nftSet('allow_v4')).toContain(ROUTED);
+      expect(await lab.connect(ROUTED)).toBe('ok');
+    } finally {
+      client.close();
+      await lab.stopReader();
+    }
+  }, 60_000);
 });

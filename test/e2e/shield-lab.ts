@@ -23,7 +23,8 @@ export function shieldSource(): string {
 
 export const SERVER_IP = '198.19.0.1';
 /** Addresses the server namespace answers on besides SERVER_IP (each a destination of its own for the shield). */
-export const SERVER_ALIASES = ['198.19.0.2', '198.19.0.3', '198.19.0.4', '198.19.0.5', '198.19.0.6', '198.19.0.7'];
+export const SERVER_ALIASES = ['198.19.0.2', '198.19.0.3', '198.19.0.4', '198.19.0.5', '198.19.0.6', '198.19.0.7',
+  '198.19.0.8'];
 export const PRIVATE_IP = '10.99.0.1';
 export const PORT = 8080;
 

@@ -49,13 +49,14 @@ describe('prompts from a real hub', () => {
     await services.write([pendingLine(C1, 1)]);
     const shown = await waitFor('the prompt', () => banner(shell), (b) => b.prompt !== null);
     expect(shown.visible).toBe(true);
+    // the hub has Decide: the lasting answers are folded under Deny and Allow (lasting-prompts.test.ts opens them)
     expect(shown.prompt).toEqual(['Blocked: registry.example.net:443', '×', 'warp/t42 · build', 'Protocol: TCP',
-      'IP: 198.51.100.7', 'Deny', 'Allow']);
+      'IP: 198.51.100.7', 'Deny', 'Allow', 'Lasting answer…']);
     expect((await indicator(shell)).count).toBe('1');
 
     await services.write([pendingLine(C1, 2)]);
     const repeated = await waitFor('the repeat', () => banner(shell), (b) => b.prompt?.some((t) => t.startsWith('Blocked 2 times since')) ?? false);
-    expect(repeated.prompt).toHaveLength(8);
+    expect(repeated.prompt).toHaveLength(9);
     expect((await indicator(shell)).count).toBe('1');
     await shell.screenshot('prompt');
   });

@@ -48,7 +48,7 @@ describe('the extension on GNOME Shell 50', () => {
     await services.write([pendingLine(C1, 1)]);
     const shown = await waitFor('the armed prompt', () => banner(shell), (b) => b.prompt !== null && b.armed === true);
     expect(shown.prompt).toEqual(['Blocked: registry.example.net:443', '×', 'warp/t42 · build', 'Protocol: TCP',
-      'IP: 198.51.100.7', 'Deny', 'Allow']);
+      'IP: 198.51.100.7', 'Deny', 'Allow', 'Lasting answer…']);
     expect((await indicator(shell)).count).toBe('1');
     await shell.screenshot('gnome50-prompt');
 

@@ -4,9 +4,10 @@
 // credentials), and the reader socket admits only the hub's uid. The hub (`terok-clearance serve`) and the verdict
 // helper (`serve-verdict`) serve the shell's runtime directory; a shield stand-in records each invocation with its
 // time before running the simulated shield; a reader writes NDJSON lines into the hub's reader socket like
-// terok-shield's reader does. The session's end kills them all with it.
+// terok-shield's reader does. Rules, grants and the decision log live in the services' own directory
+// (XDG_CONFIG_HOME, XDG_STATE_HOME), gone with it. The session's end kills them all with it.
 import {spawn, type ChildProcess} from 'node:child_process';
-import {chmodSync, chownSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
+import {chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {createInterface} from 'node:readline';
@@ -37,6 +38,10 @@ export interface Services {
   failNext(): void;
   /** What the shield stand-in was run with, in order. */
   invocations(): Invocation[];
+  /** The rules file every hub reads (XDG_CONFIG_HOME/terok-clearance/rules.yaml); its directory exists. */
+  readonly rulesFile: string;
+  /** Runs `terok-clearance ARGS` (the CLI) in the session, as the services see the world. */
+  cli(args: string[]): Promise<{code: number; stdout: string; stderr: string}>;
   /** The service processes' stderr so far, for failure messages. */
   log(): string;
   stop(): Promise<void>;
@@ -120,7 +125,12 @@ printf '%s %s\\n' "$(date +%s%N)" "$*" >> ${invocations}
 if rm ${failFlag} 2>/dev/null; then echo 'simulated failure' >&2; exit 1; fi
 exec ${process.execPath} ${SIMULATED_SHIELD} "$@"
 `, {mode: 0o755});
-  const env = {XDG_RUNTIME_DIR: runtime, TEROK_SIMULATED_SHIELD_STATE: join(work, 'decisions')};
+  const rulesDir = join(work, 'config/terok-clearance');
+  mkdirSync(rulesDir, {recursive: true});
+  chownSync(join(work, 'config'), TESTER_UID, TESTER_UID);
+  chownSync(rulesDir, TESTER_UID, TESTER_UID);
+  const env = {XDG_RUNTIME_DIR: runtime, TEROK_SIMULATED_SHIELD_STATE: join(work, 'decisions'),
+    XDG_CONFIG_HOME: join(work, 'config'), XDG_STATE_HOME: join(work, 'state')};
   let stderr = '';
   const run = (name: string, args: string[], extra: Record<string, string> = {}): SessionProcess => {
     const started = spawnInSession(shell.sessionPid, args, {...env, ...extra});
@@ -155,6 +165,7 @@ exec ${process.execPath} ${SIMULATED_SHIELD} "$@"
   return {
     runtime,
     hubSocket,
+    rulesFile: join(rulesDir, 'rules.yaml'),
     startHub,
     stopHub,
     write: (lines) => new Promise((resolve, reject) => {
@@ -170,6 +181,17 @@ exec ${process.execPath} ${SIMULATED_SHIELD} "$@"
     failNext: () => {
       writeFileSync(failFlag, '');
       chownSync(failFlag, TESTER_UID, TESTER_UID);
+    },
+    cli: async (args) => {
+      const started = spawnInSession(shell.sessionPid, [CLI, ...args], env);
+      let out = '';
+      let err = '';
+      started.child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
+      started.child.stderr!.on('data', (chunk: Buffer) => (err += chunk.toString()));
+      const closed = new Promise((resolve) => started.child.once('close', resolve)); // its output read to the end
+      started.child.stdin!.end();
+      await closed;
+      return {code: started.child.exitCode ?? -1, stdout: out, stderr: err};
     },
     log: () => stderr,
     stop: async () => {

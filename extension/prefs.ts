@@ -1,9 +1,20 @@
 // Preferences window (runs in the gnome-extensions prefs process: Gtk/Adw only, never St/Clutter/Shell).
-// Every row writes straight to GSettings; the shell side reacts to the changes.
+// Every row of the first page writes straight to GSettings; the shell side reacts to the changes. The second page
+// lists the lasting decisions, asked of the session hub (every hub reads the same rules file and grant store): the
+// rules with Delete (RemoveRule) and the grants with Revoke, each over a connection of its own, asynchronously.
 import Adw from 'gi://Adw';
 import Gio from 'gi://Gio';
 import Gtk from 'gi://Gtk';
 import {ExtensionPreferences} from 'resource:///org/gnome/Shell/Extensions/js/extensions/prefs.js';
+import {
+  fetchDecisions, sendRemoveRule, sendRevoke, type QueryOutcome,
+} from '../core/client/decision-calls.js';
+import {errorMessage} from '../core/client/hub-connection.js';
+import {sessionHub} from '../core/client/hub-sockets.js';
+import {grantDetails, grantTitle} from '../core/decisions/decision-text.js';
+import {scopeText} from '../core/decisions/decision.js';
+import {runtimeDir} from './hub/runtime-dir.js';
+import {VarlinkConnection} from './varlink/connection.js';
 
 const PROMPT_STYLES = [
   ['banner', 'Banner under the top bar'],
@@ -14,12 +25,118 @@ export default class ClearancePreferences extends ExtensionPreferences {
   // async only for the signature GNOME 47+ declares; the body is synchronous, as GNOME 46 expects.
   override async fillPreferencesWindow(window: Adw.PreferencesWindow): Promise<void> {
     const settings = this.getSettings();
-    const page = new Adw.PreferencesPage();
+    const page = new Adw.PreferencesPage({title: 'Prompts', icon_name: 'preferences-system-symbolic'});
     page.add(promptsGroup(settings));
     page.add(notifyGroup(settings));
     page.add(socketsGroup(settings));
     window.add(page);
+    window.add(decisionsPage());
   }
+}
+
+const HUB_TIMEOUT_MS = 5000;
+
+/**
+ * One call to the session hub on a connection of its own (its cancellable is the connection's: closing it cancels
+ * it); `live` holds it meanwhile, for the page to cancel. A hub that cannot be reached is an outcome too.
+ */
+async function askHub<T>(live: Set<Gio.Cancellable>,
+  ask: (hub: VarlinkConnection) => Promise<QueryOutcome<T>>): Promise<QueryOutcome<T>> {
+  const cancellable = new Gio.Cancellable();
+  live.add(cancellable);
+  try {
+    let hub: VarlinkConnection;
+    try {
+      hub = await VarlinkConnection.connect(sessionHub(runtimeDir()).path, {cancellable, timeoutMs: HUB_TIMEOUT_MS});
+    } catch (e) {
+      return {kind: 'unreachable', detail: errorMessage(e)};
+    }
+    try {
+      return await ask(hub);
+    } finally {
+      hub.close();
+    }
+  } finally {
+    live.delete(cancellable);
+  }
+}
+
+function failureText(outcome: Exclude<QueryOutcome<unknown>, {kind: 'ok'}>): string {
+  return outcome.kind === 'unsupported' ? 'The clearance service keeps no lasting decisions (an older hub)'
+    : outcome.kind === 'unreachable' ? `Clearance service not reachable: ${outcome.detail}` : outcome.detail;
+}
+
+/** The rules (Delete) and grants (Revoke) in force, read again on opening, by Refresh and after each change. */
+function decisionsPage(): Adw.PreferencesPage {
+  const page = new Adw.PreferencesPage({title: 'Lasting decisions', icon_name: 'security-high-symbolic'});
+  const rules = new Adw.PreferencesGroup({title: 'Rules'});
+  const grants = new Adw.PreferencesGroup({title: 'Grants', description: 'Answers that last for a time or until a container exits'});
+  const refresh = new Gtk.Button({icon_name: 'view-refresh-symbolic', valign: Gtk.Align.CENTER, tooltip_text: 'Refresh'});
+  refresh.add_css_class('flat');
+  rules.set_header_suffix(refresh);
+  page.add(rules);
+  page.add(grants);
+  const live = new Set<Gio.Cancellable>();
+  let gone = false;
+  page.connect('destroy', () => {
+    gone = true;
+    for (const cancellable of live) cancellable.cancel();
+  });
+  let rows: [Adw.PreferencesGroup, Adw.ActionRow][] = [];
+
+  const row = (group: Adw.PreferencesGroup, title: string, subtitle: string): Adw.ActionRow => {
+    const added = new Adw.ActionRow({title, subtitle, use_markup: false}); // hub text: never markup
+    group.add(added);
+    rows.push([group, added]);
+    return added;
+  };
+  const action = (target: Adw.ActionRow, label: string, run: () => Promise<QueryOutcome<unknown>>): void => {
+    const button = new Gtk.Button({label, valign: Gtk.Align.CENTER});
+    button.add_css_class('destructive-action');
+    button.connect('clicked', () => {
+      button.sensitive = false;
+      void run().then((outcome) => {
+        if (gone) return;
+        if (outcome.kind === 'ok') reload();
+        else {
+          target.subtitle = failureText(outcome);
+          button.sensitive = true;
+        }
+      });
+    });
+    target.add_suffix(button);
+  };
+  const load = async (): Promise<void> => {
+    refresh.sensitive = false;
+    const outcome = await askHub(live, fetchDecisions);
+    if (gone) return;
+    refresh.sensitive = true;
+    for (const [group, shown] of rows) group.remove(shown);
+    rows = [];
+    if (outcome.kind !== 'ok') {
+      rules.description = failureText(outcome);
+      return;
+    }
+    const {value} = outcome;
+    rules.description = value.rulesError ? `${value.rulesFile} is broken: ${value.rulesError}` : value.rulesFile;
+    for (const rule of value.rules) {
+      const shown = row(rules, grantTitle(rule), [scopeText(rule), rule.source, rule.note].filter(Boolean).join(' · '));
+      action(shown, 'Delete', () => askHub(live, (hub) => sendRemoveRule(hub, rule.id)));
+    }
+    if (value.rules.length === 0) row(rules, 'No rules', '');
+    for (const grant of value.grants) {
+      const shown = row(grants, grantTitle(grant), grantDetails(grant, Date.now(), (c) => `container ${c}`));
+      action(shown, 'Revoke', () => askHub(live, (hub) => sendRevoke(hub, grant.id)));
+    }
+    if (value.grants.length === 0) row(grants, 'No grants', '');
+  };
+  const reload = (): void => void load().catch((e: unknown) => {
+    rules.description = `Could not read the lasting decisions: ${errorMessage(e)}`;
+    refresh.sensitive = true;
+  });
+  refresh.connect('clicked', reload);
+  reload();
+  return page;
 }
 
 function promptsGroup(settings: Gio.Settings): Adw.PreferencesGroup {

@@ -4,7 +4,6 @@
 // whose events carry no dossier are named by the hubs (ContainerIdentity): the extension runs no podman itself.
 // Beside it, the lasting decisions of the hubs (core's DecisionWatch), followed while each hub is connected.
 import Gio from 'gi://Gio';
-import GLib from 'gi://GLib';
 import type {ClearanceEvent} from '../../core/clearance/event.js';
 import {DecisionWatch} from '../../core/client/decision-watch.js';
 import {HubConnection} from '../../core/client/hub-connection.js';
@@ -13,6 +12,7 @@ import {HubSet, type HubSetListener, type HubView} from '../../core/client/hub-s
 import {sessionHub} from '../../core/client/hub-sockets.js';
 import {PromptSession, type PromptSessionListener} from '../../core/client/prompt-session.js';
 import type {Lifetime} from '../lifetime.js';
+import {runtimeDir} from './runtime-dir.js';
 import {GioDiscovery} from './gio-discovery.js';
 import {gioTransport} from './gio-transport.js';
 import {lifetimeScheduler} from './glib-scheduler.js';
@@ -23,12 +23,6 @@ export interface ClearanceClientListener extends PromptSessionListener {
 }
 
 export type ClearanceClient = PromptSession<HubSet>;
-
-/** `$XDG_RUNTIME_DIR` when set to an absolute path, else `/run/user/<uid>` (wire.md §5). */
-export function runtimeDir(): string {
-  const dir = GLib.getenv('XDG_RUNTIME_DIR');
-  return dir?.startsWith('/') ? dir : `/run/user/${new Gio.Credentials().get_unix_user()}`;
-}
 
 /** The client, not started yet: start() it once its listener's UI exists. Ending the lifetime closes it. */
 export function createClearanceClient(lifetime: Lifetime, settings: Gio.Settings,

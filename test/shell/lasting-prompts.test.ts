@@ -5,7 +5,7 @@
 // confirmation in a modal dialog, where Cancel sends nothing and Confirm applies it; a broken rules file and a
 // revocation the shield refuses raise the indicator's alert. The tests run in order and share the session.
 import {afterAll, beforeAll, describe, expect, test} from '@jest/globals';
-import {writeFileSync} from 'node:fs';
+import {readFileSync, writeFileSync} from 'node:fs';
 import {startShell, UUID, type Shell} from './harness.js';
 import {pendingLine, startServices, type Services} from './support/clearance-services.js';
 import {extensionLogProblems, leftovers} from './support/extension-checks.js';
@@ -222,6 +222,40 @@ describe('alerts', () => {
     await waitFor('the retry done', menuAlerts, (a) => a.length === 0, 15_000);
     expect((await indicator(shell)).icon).toBe('security-high-symbolic');
     await shell.pressKey(KEY_ESCAPE);
+  });
+});
+
+describe('the preferences window', () => {
+  // Its rows are GTK widgets the shell cannot read: the screenshots show them; the clicks land where they are drawn.
+  test('lists the rule and the grant the hub holds; Delete removes the rule, Revoke ends the grant', async () => {
+    writeFileSync(services.rulesFile, 'rules:\n  - allow: "*.pkgs.example"\n    project: warp\n    note: hand-written\n');
+    await shell.asTester(['sh', '-c', `gnome-extensions prefs ${UUID} >/dev/null 2>&1 &`]);
+    const frame = await waitFor('the window', () => shell.eval<number[] | null>(`
+      const w = global.get_window_actors().map((a) => a.meta_window).find((m) => (m.get_title() ?? '').includes('Terok Clearance'));
+      if (!w) return null;
+      const r = w.get_frame_rect();
+      return [r.x, r.y, r.width, r.height];`), (f) => f !== null && f[2]! > 0);
+    await sleep(1000); // its first frames drawn
+    // The page switcher in the header: "Lasting decisions" is its second half (a real click at its place).
+    const [x, y, width] = frame!;
+    await shell.click(x! + Math.round(width! * 0.625), y! + 22);
+    await sleep(1500);
+    await shell.screenshot('preferences-decisions');
+    // Real clicks where the page puts them: the grant's Revoke first (its row's place does not depend on the rules
+    // above it), then the rule's Delete; the hub does each and the page reads the decisions again.
+    const before = invoked().length;
+    await shell.click(x! + 529, y! + 282);
+    await waitFor('the grant revoked', cliGrants, (grants) => grants.length === 0);
+    expect(await waitFor('the shield denies', async () => invoked().slice(before).sort(), (calls) => calls.length >= 2))
+      .toEqual([`deny ${C1} 198.51.100.7`, `deny ${C1} pypi.example.org`]); // what the grant had allowed
+    await sleep(1500);
+    await shell.click(x! + 532, y! + 150);
+    await waitFor('the rule removed', async () => readFileSync(services.rulesFile, 'utf8'), (text) => !text.includes('pkgs.example'));
+    await sleep(1500);
+    await shell.screenshot('preferences-decisions-empty');
+    await shell.click(x! + width! - 24, y! + 22); // its close button
+    await waitFor('the window closed', () => shell.eval<boolean>(`return global.get_window_actors()
+      .some((a) => (a.meta_window.get_title() ?? '').includes('Terok Clearance'));`), (open) => !open);
   });
 });
 
